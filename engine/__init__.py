@@ -1,0 +1,37 @@
+"""dondoc — follow up (theo dõi, đôn đốc) the directives Vietnamese agencies issue.
+
+The public face: import from here; the modules behind it may change.
+
+    from dondoc import Engine, Actor, NewDirective, load_workflows, errors
+"""
+
+from __future__ import annotations
+
+from . import errors
+from .actors import SCHEDULER, Actor
+from .clock import Clock, FakeClock, SystemClock
+from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from .records import AuditEvent, AuditReport, Directive
+from .service import Engine, NewDirective
+from .spec import WorkflowSpec, json_schema, parse_workflow
+
+__all__ = [
+    "SCHEDULER",
+    "Actor",
+    "AuditEvent",
+    "AuditReport",
+    "Clock",
+    "CompiledWorkflow",
+    "Directive",
+    "Engine",
+    "FakeClock",
+    "NewDirective",
+    "SystemClock",
+    "WorkflowRegistry",
+    "WorkflowSpec",
+    "errors",
+    "json_schema",
+    "load_workflows",
+    "parse_workflow",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,355 @@
+"""The ``dondoc`` command line: parse arguments, call the Engine, format the result.
+
+No business logic lives here. Errors from :mod:`dondoc.errors` become a message on stderr and
+the exit code from :func:`dondoc.errors.exit_code`; nothing a user can type produces a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import errors
+from .actors import Actor
+from .clock import VN_TZ
+from .graph import to_dot, to_mermaid
+from .machine import WorkflowRegistry, load_workflows
+from .records import Directive
+from .service import DEFAULT_DB, Engine, NewDirective
+from .spec import bundled_workflow_files, json_schema, load_workflow_files
+
+app = typer.Typer(
+    help="dondoc — theo dõi, đôn đốc nhiệm vụ: a workflow engine for directives.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+directives_app = typer.Typer(
+    help="Create, list, fire and inspect directives.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
+app.add_typer(directives_app, name="directives")
+app.add_typer(audit_app, name="audit")
+app.add_typer(workflows_app, name="workflows")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOpt = Annotated[
+    str,
+    typer.Option("--db", envvar="DONDOC_DB", help="Database URL (SQLite file by default)."),
+]
+WorkflowsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--workflows",
+        "-w",
+        envvar="DONDOC_WORKFLOWS",
+        help="Admin folder or file of workflow YAML, added to the bundled ones.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+AsOpt = Annotated[str, typer.Option("--as", help="Acting person's id.")]
+RoleOpt = Annotated[
+    list[str] | None, typer.Option("--role", help="Role granted to the actor (repeatable).")
+]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="The actor's unit.")]
+
+
+def _registry(extra: list[Path] | None) -> WorkflowRegistry:
+    return load_workflows(*(str(p) for p in extra or []))
+
+
+def _engine(db: str, extra: list[Path] | None) -> Engine:
+    return Engine(db, workflows=_registry(extra))
+
+
+def _actor(who: str, roles: list[str] | None, unit: str | None) -> Actor:
+    return Actor(who, frozenset(roles or ()), unit)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def _directive_table(items: list[Directive]) -> Table:
+    table = Table(show_lines=False)
+    for col in ("id", "tiêu đề", "trạng thái", "chủ trì", "người thực hiện", "hạn", "%"):
+        table.add_column(col)
+    for d in items:
+        due = d.due.strftime("%d/%m/%Y") if d.due else "—"
+        table.add_row(
+            str(d.id),
+            d.title,
+            d.state_label,
+            d.lead_unit or "—",
+            d.assignee or "—",
+            due,
+            str(d.progress),
+        )
+    return table
+
+
+# --- workflow definitions --------------------------------------------------------------------
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Workflow files or folders (default: bundled).")
+    ] = None,
+) -> None:
+    """Check workflow files; print one `path:line:column: message` line per problem."""
+    files = list(paths) if paths else bundled_workflow_files()
+    try:
+        loaded = load_workflow_files(files)
+    except errors.WorkflowError as exc:
+        for p in exc.problems:
+            sys.stdout.write(f"{p}\n")
+        err.print(f"{len(exc.problems)} problem(s) found")
+        raise typer.Exit(1) from None
+    for lw in loaded:
+        out.print(f"ok  {lw.path}  ({lw.spec.workflow} v{lw.spec.version})")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of workflow files (for editors)."""
+    _print_json(json_schema())
+
+
+@app.command()
+def graph(
+    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
+    fmt: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Print the state diagram of a workflow (Mermaid, or Graphviz DOT)."""
+    if fmt not in ("mermaid", "dot"):
+        err.print(f"unknown format {fmt!r}; use mermaid or dot")
+        raise typer.Exit(2)
+    spec = _registry(extra).get(workflow, version).spec
+    sys.stdout.write(to_mermaid(spec) if fmt == "mermaid" else to_dot(spec))
+
+
+@workflows_app.command("list")
+def workflows_list(extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None:
+    """List loaded workflows."""
+    reg = _registry(extra)
+    rows = [
+        {
+            "workflow": c.spec.workflow,
+            "version": c.spec.version,
+            "title": c.spec.title,
+            "path": c.loaded.path,
+        }
+        for c in reg
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("workflow", "version", "title")
+    for r in rows:
+        table.add_row(str(r["workflow"]), str(r["version"]), str(r["title"]))
+    out.print(table)
+
+
+# --- directives ------------------------------------------------------------------------------
+
+
+def _parse_date(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise errors.PayloadError(field, f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+@directives_app.command("create")
+def directives_create(
+    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
+    title: Annotated[str, typer.Option(help="What must be done.")],
+    who: AsOpt,
+    content: Annotated[str, typer.Option(help="Full text of the directive.")] = "",
+    assignee: Annotated[str | None, typer.Option()] = None,
+    reviewer: Annotated[str | None, typer.Option()] = None,
+    assigner: Annotated[str | None, typer.Option()] = None,
+    lead_unit: Annotated[str | None, typer.Option("--unit-lead")] = None,
+    cooperating: Annotated[list[str] | None, typer.Option("--cooperating")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
+    due_text: Annotated[str | None, typer.Option(help="The deadline as written.")] = None,
+    doc_number: Annotated[str | None, typer.Option(help="Source document number/symbol.")] = None,
+    parent: Annotated[int | None, typer.Option(help="Parent directive id.")] = None,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a directive."""
+    engine = _engine(db, extra)
+    d = engine.create_directive(
+        _actor(who, roles, unit),
+        workflow,
+        NewDirective(
+            title=title,
+            content=content,
+            assignee=assignee,
+            reviewer=reviewer,
+            assigner=assigner,
+            lead_unit=lead_unit,
+            cooperating_units=tuple(cooperating or ()),
+            due=_parse_date(due, "due"),
+            due_text=due_text,
+            doc_number=doc_number,
+            parent_id=parent,
+        ),
+    )
+    if as_json:
+        _print_json(asdict(d))
+    else:
+        out.print(f"created directive {d.id} ({d.state_label})")
+
+
+@directives_app.command("list")
+def directives_list(
+    state: Annotated[str | None, typer.Option()] = None,
+    unit: Annotated[str | None, typer.Option(help="Lead unit.")] = None,
+    assignee: Annotated[str | None, typer.Option()] = None,
+    workflow: Annotated[str | None, typer.Option()] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open directives.")] = False,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List directives."""
+    items = _engine(db, extra).directives(
+        state=state, unit=unit, assignee=assignee, workflow=workflow, open_only=open_only
+    )
+    if as_json:
+        _print_json([asdict(d) for d in items])
+    else:
+        out.print(_directive_table(items))
+
+
+@directives_app.command("show")
+def directives_show(
+    directive_id: int,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one directive with its history."""
+    engine = _engine(db, extra)
+    d = engine.get(directive_id)
+    hist = engine.history(directive_id)
+    if as_json:
+        _print_json({"directive": asdict(d), "history": [asdict(e) for e in hist]})
+        return
+    out.print(f"[bold]#{d.id} {d.title}[/bold]")
+    out.print(f"  trạng thái: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+    out.print(f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {d.assignee or '—'}")
+    if d.due:
+        out.print(f"  hạn: {d.due:%d/%m/%Y}" + (f"  ({d.due_text})" if d.due_text else ""))
+    table = Table("#", "lúc", "ai", "vai trò", "sự kiện", "từ → đến")
+    for e in hist:
+        table.add_row(
+            str(e.seq),
+            e.at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"),
+            e.actor,
+            e.role or "",
+            e.trigger or e.kind,
+            f"{e.from_state or ''} → {e.to_state or ''}",
+        )
+    out.print(table)
+
+
+@directives_app.command("fire")
+def directives_fire(
+    directive_id: int,
+    trigger: str,
+    who: AsOpt,
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Payload field as key=value.")
+    ] = None,
+    payload_json: Annotated[
+        str | None, typer.Option("--payload", help="Payload as a JSON object.")
+    ] = None,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fire a trigger on a directive as a person."""
+    payload: dict[str, Any] = {}
+    if payload_json:
+        try:
+            loaded = json.loads(payload_json)
+        except json.JSONDecodeError as exc:
+            raise errors.PayloadError("--payload", f"not valid JSON: {exc.msg}") from None
+        if not isinstance(loaded, dict):
+            raise errors.PayloadError("--payload", "must be a JSON object")
+        payload.update(loaded)
+    for item in data or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise errors.PayloadError(item, "expected key=value")
+        payload[key.strip()] = value
+    d = _engine(db, extra).fire(directive_id, trigger, _actor(who, roles, unit), payload)
+    if as_json:
+        _print_json(asdict(d))
+    else:
+        out.print(f"directive {d.id}: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None) -> None:
+    """Recompute every directive's hash chain; exit 1 if any was tampered with."""
+    report = _engine(db, extra).verify_audit()
+    for b in report.breaks:
+        sys.stdout.write(f"TAMPERED {b}\n")
+    status = "ok" if report.ok else "FAILED"
+    out.print(
+        f"{status}: {report.directives_checked} directives, {report.events_checked} events checked"
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning dondoc errors into exit codes."""
+    try:
+        app()
+    except errors.DondocError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(errors.exit_code(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    main()

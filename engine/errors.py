@@ -1,0 +1,167 @@
+"""The one error hierarchy of dondoc.
+
+Every error a user can cause (a bad workflow file, a deadline phrase we cannot read, a trigger
+fired by the wrong person…) is a subclass of :class:`DondocError`. Each keeps the facts it is
+about as attributes and builds its message from them, so adapters (CLI, HTTP) can map them to
+exit codes and statuses in one place (see :data:`EXIT_CODES` and :data:`HTTP_STATUS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class DondocError(Exception):
+    """Base of every error dondoc raises on purpose. ``code`` is stable (used by the HTTP API)."""
+
+    code = "error"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a definition file, with where it is (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class WorkflowError(DondocError):
+    """A workflow (or template) definition is invalid. Carries every problem found, sorted."""
+
+    code = "validation_error"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid workflow")
+
+
+class DeadlineError(DondocError):
+    """A deadline phrase could not be understood. Never replaced by a guessed date."""
+
+    code = "validation_error"
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"cannot read deadline {text!r}: {reason}")
+
+
+class NotFound(DondocError):
+    code = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class PermissionDenied(DondocError):
+    """The actor holds none of the roles the transition requires."""
+
+    code = "permission_denied"
+
+    def __init__(
+        self, actor: str, trigger: str, required: Sequence[str], held: Sequence[str]
+    ) -> None:
+        self.actor = actor
+        self.trigger = trigger
+        self.required = tuple(required)
+        self.held = tuple(held)
+        need = ", ".join(self.required) or "(nobody)"
+        have = ", ".join(self.held) or "no role"
+        super().__init__(
+            f"{actor} may not fire {trigger!r}: it needs one of [{need}], {actor} has {have}"
+        )
+
+
+class InvalidTransition(DondocError):
+    """The trigger cannot be fired now: wrong state, or its guard is not satisfied."""
+
+    code = "invalid_transition"
+
+    def __init__(
+        self, trigger: str, state: str, allowed: Sequence[str], reason: str | None = None
+    ) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.allowed = tuple(allowed)
+        self.reason = reason
+        if reason is None:
+            ok = ", ".join(self.allowed) or "none (the directive is closed)"
+            reason = f"not allowed in state {state!r}; allowed triggers: {ok}"
+        super().__init__(f"cannot fire {trigger!r}: {reason}")
+
+
+class PayloadError(DondocError):
+    """A payload field is missing or has the wrong value."""
+
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"payload field {field!r}: {message}")
+
+
+class ConflictError(DondocError):
+    """Somebody else changed the directive between our read and our write (optimistic lock)."""
+
+    code = "conflict"
+
+    def __init__(self, directive_id: int, detail: str = "") -> None:
+        self.directive_id = directive_id
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            f"directive {directive_id} was changed by another command; reload and retry{extra}"
+        )
+
+
+class SchemaError(DondocError):
+    """The database schema is missing or older than this version of dondoc expects."""
+
+    code = "schema"
+
+
+EXIT_CODES: dict[type[DondocError], int] = {
+    WorkflowError: 1,
+    DeadlineError: 1,
+    PayloadError: 2,
+    NotFound: 3,
+    PermissionDenied: 4,
+    InvalidTransition: 5,
+    ConflictError: 6,
+    SchemaError: 7,
+}
+
+HTTP_STATUS: dict[type[DondocError], int] = {
+    WorkflowError: 422,
+    DeadlineError: 422,
+    PayloadError: 422,
+    NotFound: 404,
+    PermissionDenied: 403,
+    InvalidTransition: 409,
+    ConflictError: 409,
+    SchemaError: 503,
+}
+
+
+def _lookup(table: dict[type[DondocError], int], err: DondocError, default: int) -> int:
+    for cls in type(err).__mro__:
+        if cls in table and issubclass(cls, DondocError):
+            return table[cls]
+    return default
+
+
+def exit_code(err: DondocError) -> int:
+    """The process exit code an adapter should use for ``err``."""
+    return _lookup(EXIT_CODES, err, 1)
+
+
+def http_status(err: DondocError) -> int:
+    """The HTTP status an adapter should use for ``err``."""
+    return _lookup(HTTP_STATUS, err, 400)

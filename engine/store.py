@@ -1,0 +1,215 @@
+"""Persistence: SQLAlchemy 2.x tables and the small repository the service uses.
+
+SQLite (a file, WAL mode) is the embedded default; PostgreSQL (``postgresql+psycopg://``) the
+scale-out engine. All instants are stored as UTC and come back timezone-aware. ``directives``
+carries a version counter that SQLAlchemy checks on every UPDATE (optimistic locking): a
+concurrent writer gets ``StaleDataError``, which the service turns into ``ConflictError``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[str]: JSONType}
+
+
+class WorkflowVersionRow(Base):
+    """Every workflow version ever used, with its source: old directives stay decidable."""
+
+    __tablename__ = "workflow_versions"
+
+    workflow: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.Text)
+    path: Mapped[str] = mapped_column(sa.String(1000))
+    registered_at: Mapped[datetime]
+
+
+class DirectiveRow(Base):
+    __tablename__ = "directives"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workflow", "workflow_version"],
+            ["workflow_versions.workflow", "workflow_versions.version"],
+        ),
+        sa.Index("ix_directives_unit_state", "lead_unit", "state"),
+        sa.Index("ix_directives_open_due", "is_open", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workflow: Mapped[str] = mapped_column(sa.String(64))
+    workflow_version: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(500))
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[str] = mapped_column(sa.String(64), index=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    progress: Mapped[int] = mapped_column(default=0)
+    lead_unit: Mapped[str | None] = mapped_column(sa.String(200))
+    cooperating_units: Mapped[list[str]] = mapped_column(default=list)
+    assignee: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    assigner: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    reviewer: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    due: Mapped[date | None]
+    due_text: Mapped[str | None] = mapped_column(sa.Text)
+    original_due: Mapped[date | None]
+    start: Mapped[date | None]
+    recurrence: Mapped[str | None] = mapped_column(sa.String(64))
+    doc_number: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    doc_date: Mapped[date | None]
+    doc_issuer: Mapped[str | None] = mapped_column(sa.String(300))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EventRow(Base):
+    """Append-only audit trail, hash-chained per directive."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("directive_id", "seq", name="uq_events_directive_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    trigger: Mapped[str | None] = mapped_column(sa.String(64))
+    from_state: Mapped[str | None] = mapped_column(sa.String(64))
+    to_state: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An SQLAlchemy engine for ``url`` with dondoc's settings (WAL and a busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: sa.Engine) -> None:
+    Base.metadata.create_all(engine)
+
+
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class Repository:
+    """The queries the service needs, on one session. No commits here: the service owns them."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def load_directive(self, directive_id: int) -> DirectiveRow | None:
+        return self.s.get(DirectiveRow, directive_id)
+
+    def last_event(self, directive_id: int) -> EventRow | None:
+        stmt = (
+            sa.select(EventRow)
+            .where(EventRow.directive_id == directive_id)
+            .order_by(EventRow.seq.desc())
+            .limit(1)
+        )
+        return self.s.scalars(stmt).first()
+
+    def events(self, directive_id: int) -> list[EventRow]:
+        stmt = (
+            sa.select(EventRow).where(EventRow.directive_id == directive_id).order_by(EventRow.seq)
+        )
+        return list(self.s.scalars(stmt))
+
+    def directive_ids_with_events(self) -> list[int]:
+        return list(
+            self.s.scalars(
+                sa.select(EventRow.directive_id).distinct().order_by(EventRow.directive_id)
+            )
+        )
+
+    def workflow_version(self, workflow: str, version: int) -> WorkflowVersionRow | None:
+        return self.s.get(WorkflowVersionRow, (workflow, version))
+
+    def query_directives(
+        self,
+        *,
+        workflow: str | None = None,
+        state: str | None = None,
+        unit: str | None = None,
+        assignee: str | None = None,
+        parent_id: int | None = None,
+        open_only: bool = False,
+        due_before: date | None = None,
+        doc_number: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[DirectiveRow]:
+        stmt = sa.select(DirectiveRow)
+        if workflow is not None:
+            stmt = stmt.where(DirectiveRow.workflow == workflow)
+        if state is not None:
+            stmt = stmt.where(DirectiveRow.state == state)
+        if unit is not None:
+            stmt = stmt.where(DirectiveRow.lead_unit == unit)
+        if assignee is not None:
+            stmt = stmt.where(DirectiveRow.assignee == assignee)
+        if parent_id is not None:
+            stmt = stmt.where(DirectiveRow.parent_id == parent_id)
+        if open_only:
+            stmt = stmt.where(DirectiveRow.is_open.is_(True))
+        if due_before is not None:
+            stmt = stmt.where(DirectiveRow.due < due_before)
+        if doc_number is not None:
+            stmt = stmt.where(DirectiveRow.doc_number == doc_number)
+        stmt = stmt.order_by(DirectiveRow.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.s.scalars(stmt))

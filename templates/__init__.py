@@ -1,0 +1,1 @@
+"""Bundled Jinja2 templates, shipped inside the wheel."""

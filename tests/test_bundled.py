@@ -1,0 +1,84 @@
+"""The files we ship: every bundled workflow loads, compiles, and matches the published schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from dondoc import json_schema
+from dondoc.graph import to_dot, to_mermaid
+from dondoc.machine import CompiledWorkflow
+from dondoc.spec import (
+    FieldSpec,
+    NotifySpec,
+    RoleSpec,
+    StateSpec,
+    TimerRepeat,
+    TimerSpec,
+    TimerWhen,
+    TransitionSpec,
+    WorkflowSpec,
+    bundled_workflow_files,
+    load_workflow_file,
+)
+from dondoc.yamlsource import load_yaml
+
+FILES = bundled_workflow_files()
+
+
+def test_three_bundled_workflows_are_shipped() -> None:
+    names = {p.stem for p in FILES}
+    assert {
+        "remediation_self_assessment",
+        "monthly_briefing_task",
+        "inspection_review_meeting",
+    } <= names
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_bundled_workflow_loads_compiles_and_fits_the_schema(path) -> None:  # type: ignore[no-untyped-def]
+    lw = load_workflow_file(path)
+    compiled = CompiledWorkflow(lw)
+    assert compiled.machine.models == []  # shared machine, no model attached at rest
+    data, _, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    assert problems == []
+    jsonschema.validate(data, json_schema())
+    assert "stateDiagram-v2" in to_mermaid(lw.spec)
+    assert to_dot(lw.spec).startswith("digraph")
+    for s in lw.spec.states:  # Vietnamese labels everywhere
+        assert s.label and s.label != s.id
+
+
+def _schema_keys(schema: dict, name: str) -> set[str]:  # type: ignore[type-arg]
+    node = schema if name == "WorkflowSpec" else schema["$defs"][name]
+    return set(node["properties"])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [WorkflowSpec, StateSpec, RoleSpec, TransitionSpec, FieldSpec, TimerSpec, TimerWhen, TimerRepeat, NotifySpec],
+    ids=lambda m: m.__name__,
+)
+def test_schema_has_no_drift_from_the_parser(model) -> None:  # type: ignore[no-untyped-def]
+    schema = json_schema()
+    expected = {f.alias or n for n, f in model.model_fields.items()}
+    assert _schema_keys(schema, model.__name__) == expected
+    node = schema if model is WorkflowSpec else schema["$defs"][model.__name__]
+    assert node.get("additionalProperties") is False
+
+
+def test_schema_rejects_what_the_parser_rejects() -> None:
+    bad = {"workflow": "x", "version": 1, "title": "t", "roles": {}, "states": [], "transitions": [], "extra": 1}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, json_schema())
+
+
+def test_dondoc_schema_command_prints_the_schema() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "dondoc.cli", "schema"], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == json_schema()

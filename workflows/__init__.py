@@ -1,0 +1,1 @@
+"""Bundled workflow definitions (YAML), shipped inside the wheel."""
