@@ -114,7 +114,7 @@ class CompiledWorkflow:
         """
         t = self.spec.transition(trigger, state)
         if t is None:
-            raise InvalidTransition(trigger, state, self.allowed_triggers(state, roles))
+            raise InvalidTransition(trigger, state, self.allowed_triggers(state))
         held = set(roles)
         role = next((r for r in t.roles if r in held), None)
         if role is None:

@@ -265,7 +265,11 @@ class Engine:
             raise PayloadError("title", "must not be empty")
         now = self.clock.now()
         with self._tx() as repo:
-            compiled = self.workflows.get(workflow, version)
+            compiled = (
+                self.workflows.get(workflow)
+                if version is None
+                else self._compiled(repo, workflow, version)
+            )
             if new.parent_id is not None and repo.load_directive(new.parent_id) is None:
                 raise NotFound("directive", new.parent_id)
             row = DirectiveRow(

@@ -60,7 +60,17 @@ def _schema_keys(schema: dict, name: str) -> set[str]:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize(
     "model",
-    [WorkflowSpec, StateSpec, RoleSpec, TransitionSpec, FieldSpec, TimerSpec, TimerWhen, TimerRepeat, NotifySpec],
+    [
+        WorkflowSpec,
+        StateSpec,
+        RoleSpec,
+        TransitionSpec,
+        FieldSpec,
+        TimerSpec,
+        TimerWhen,
+        TimerRepeat,
+        NotifySpec,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_schema_has_no_drift_from_the_parser(model) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +82,15 @@ def test_schema_has_no_drift_from_the_parser(model) -> None:  # type: ignore[no-
 
 
 def test_schema_rejects_what_the_parser_rejects() -> None:
-    bad = {"workflow": "x", "version": 1, "title": "t", "roles": {}, "states": [], "transitions": [], "extra": 1}
+    bad = {
+        "workflow": "x",
+        "version": 1,
+        "title": "t",
+        "roles": {},
+        "states": [],
+        "transitions": [],
+        "extra": 1,
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, json_schema())
 
