@@ -20,12 +20,15 @@ from rich.table import Table
 
 from . import errors
 from .actors import Actor
+from .calendar import WorkingCalendar
 from .clock import VN_TZ
+from .deadlines import parse_deadline
 from .graph import to_dot, to_mermaid
 from .machine import WorkflowRegistry, load_workflows
 from .records import Directive
 from .service import DEFAULT_DB, Engine, NewDirective
 from .spec import bundled_workflow_files, json_schema, load_workflow_files
+from .status import Status
 
 app = typer.Typer(
     help="dondoc — theo dõi, đôn đốc nhiệm vụ: a workflow engine for directives.",
@@ -198,6 +201,12 @@ def directives_create(
     assigner: Annotated[str | None, typer.Option()] = None,
     lead_unit: Annotated[str | None, typer.Option("--unit-lead")] = None,
     cooperating: Annotated[list[str] | None, typer.Option("--cooperating")] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help='Deadline as written, e.g. "trước ngày 01/07/2024".')
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date of the source document, YYYY-MM-DD.")
+    ] = None,
     due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
     due_text: Annotated[str | None, typer.Option(help="The deadline as written.")] = None,
     doc_number: Annotated[str | None, typer.Option(help="Source document number/symbol.")] = None,
@@ -221,6 +230,8 @@ def directives_create(
             assigner=assigner,
             lead_unit=lead_unit,
             cooperating_units=tuple(cooperating or ()),
+            deadline=deadline,
+            doc_date=_parse_date(issued, "issued"),
             due=_parse_date(due, "due"),
             due_text=due_text,
             doc_number=doc_number,
@@ -323,6 +334,56 @@ def directives_fire(
         _print_json(asdict(d))
     else:
         out.print(f"directive {d.id}: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+
+
+@app.command()
+def deadline(
+    phrase: Annotated[str, typer.Argument(help='e.g. "trước ngày 01/07/2024"')],
+    issued: Annotated[str, typer.Option(help="Issue date YYYY-MM-DD.")],
+    calendar_file: Annotated[
+        Path | None, typer.Option("--calendar", help="Calendar overrides YAML.")
+    ] = None,
+) -> None:
+    """Read a Vietnamese deadline phrase: one JSON object on stdout (exit 1 if unreadable)."""
+    day = _parse_date(issued, "issued")
+    assert day is not None
+    cal = WorkingCalendar.from_file(calendar_file) if calendar_file else None
+    try:
+        result = parse_deadline(phrase, day, calendar=cal)
+    except errors.DeadlineError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+
+
+@app.command()
+def stats(
+    by: Annotated[str, typer.Option(help="lead_unit, assignee or workflow.")] = "lead_unit",
+    against: Annotated[
+        str, typer.Option(help="current (extended) or original due dates.")
+    ] = "current",
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The official status grid per unit (or assignee, or workflow)."""
+    rows = _engine(db, extra).statistics(by=by, against=against)
+    if as_json:
+        _print_json(
+            [
+                {"key": r.key, "total": r.total, **{s.value: n for s, n in r.counts.items()}}
+                for r in rows
+            ]
+        )
+        return
+    table = Table(by)
+    shown = [s for s in Status if s is not Status.CANCELLED]
+    for s in shown:
+        table.add_column(s.label, justify="right")
+    table.add_column("Tổng", justify="right")
+    for r in rows:
+        table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
+    out.print(table)
 
 
 @audit_app.command("verify")

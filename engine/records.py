@@ -40,6 +40,9 @@ class Directive:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    status: str = "no_deadline"
+    status_label: str = ""
+    days_late: int = 0
 
     @property
     def extended(self) -> bool:

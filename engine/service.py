@@ -23,11 +23,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import Actor, held_roles
 from .audit import GENESIS, event_hash, verify_chain
-from .clock import Clock, SystemClock
+from .calendar import DEFAULT_CALENDAR, WorkingCalendar
+from .clock import Clock, SystemClock, local_date
+from .deadlines import parse_deadline
 from .errors import ConflictError, NotFound, PayloadError, Problem, WorkflowError
 from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
 from .records import AuditEvent, AuditReport, Directive
 from .spec import parse_workflow
+from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
     DirectiveRow,
     EventRow,
@@ -43,9 +46,15 @@ DEFAULT_DB = "sqlite:///dondoc.db"
 
 @dataclass(frozen=True)
 class NewDirective:
-    """What is needed to create a directive. Only ``title`` is required besides the workflow."""
+    """What is needed to create a directive. Only ``title`` is required besides the workflow.
+
+    ``deadline`` is the deadline as written ("trước ngày 01/07/2024"); it is parsed against
+    ``doc_date`` (or today) and fills ``due``, ``start`` and ``recurrence`` unless they are
+    given explicitly. The phrase is kept as ``due_text``.
+    """
 
     title: str
+    deadline: str | None = None
     content: str = ""
     lead_unit: str | None = None
     cooperating_units: tuple[str, ...] = ()
@@ -83,11 +92,15 @@ class Engine:
         *,
         workflows: WorkflowRegistry | None = None,
         clock: Clock | None = None,
+        calendar: WorkingCalendar | None = None,
+        due_soon_days: int = DEFAULT_DUE_SOON,
         create: bool = True,
     ) -> None:
         self.db = make_engine(db) if isinstance(db, str) else db
         self.workflows = workflows if workflows is not None else load_workflows()
         self.clock: Clock = clock or SystemClock()
+        self.calendar = calendar or DEFAULT_CALENDAR
+        self.due_soon_days = due_soon_days
         self._sessions: sessionmaker[Session] = session_factory(self.db)
         if create:
             create_schema(self.db)
@@ -184,6 +197,20 @@ class Engine:
     def _to_record(self, repo: Repository, row: DirectiveRow) -> Directive:
         compiled = self._compiled(repo, row.workflow, row.workflow_version)
         st = compiled.spec.state(row.state)
+        today = local_date(self.clock.now())
+        completed_on = (
+            local_date(row.closed_at)
+            if row.closed_at is not None and st.final and st.outcome != "cancelled"
+            else None
+        )
+        status = progress_status(
+            row.due,
+            today,
+            completed_on=completed_on,
+            cancelled=st.final and st.outcome == "cancelled",
+            due_soon_days=self.due_soon_days,
+            calendar=self.calendar,
+        )
         return Directive(
             id=row.id,
             workflow=row.workflow,
@@ -214,6 +241,9 @@ class Engine:
             created_at=row.created_at,
             updated_at=row.updated_at,
             closed_at=row.closed_at,
+            status=status.value,
+            status_label=status.label,
+            days_late=days_late(row.due, today, completed_on),
         )
 
     @staticmethod
@@ -264,6 +294,15 @@ class Engine:
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
         now = self.clock.now()
+        due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
+        if new.deadline is not None:
+            parsed = parse_deadline(
+                new.deadline, new.doc_date or local_date(now), calendar=self.calendar
+            )
+            due = due if due is not None else parsed.due
+            start = start if start is not None else parsed.start
+            recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
+            due_text = due_text or new.deadline
         with self._tx() as repo:
             compiled = (
                 self.workflows.get(workflow)
@@ -285,11 +324,11 @@ class Engine:
                 assignee=new.assignee,
                 assigner=new.assigner or actor.id,
                 reviewer=new.reviewer,
-                due=new.due,
-                due_text=new.due_text,
-                original_due=new.due,
-                start=new.start,
-                recurrence=new.recurrence,
+                due=due,
+                due_text=due_text,
+                original_due=due,
+                start=start,
+                recurrence=recurrence,
                 doc_number=new.doc_number,
                 doc_date=new.doc_date,
                 doc_issuer=new.doc_issuer,
@@ -422,6 +461,40 @@ class Engine:
                 offset=offset,
             )
             return [self._to_record(repo, r) for r in rows]
+
+    def statistics(
+        self,
+        *,
+        by: str = "lead_unit",
+        against: str = "current",
+        workflow: str | None = None,
+        parent_id: int | None = None,
+    ) -> list[GridRow]:
+        """The status grid per ``by`` (lead_unit, assignee or workflow), as of the clock's today.
+
+        ``against="original"`` judges items by their original due date, ignoring extensions.
+        """
+        if by not in ("lead_unit", "assignee", "workflow"):
+            raise PayloadError("by", "expected lead_unit, assignee or workflow")
+        if against not in ("current", "original"):
+            raise PayloadError("against", "expected current or original")
+        today = local_date(self.clock.now())
+        pairs: list[tuple[str, Status]] = []
+        for d in self.directives(workflow=workflow, parent_id=parent_id):
+            due = d.original_due if against == "original" else d.due
+            completed_on = (
+                local_date(d.closed_at) if d.closed_at and d.outcome == "completed" else None
+            )
+            st = progress_status(
+                due,
+                today,
+                completed_on=completed_on,
+                cancelled=d.outcome == "cancelled",
+                due_soon_days=self.due_soon_days,
+                calendar=self.calendar,
+            )
+            pairs.append((str(getattr(d, by) or "(chưa xác định)"), st))
+        return grid(pairs)
 
     def history(self, directive_id: int) -> list[AuditEvent]:
         """The directive's audit trail, oldest first."""

@@ -1,0 +1,403 @@
+"""Deadline phrases → dates: a table of (phrase, issue date, expected), computed by hand.
+
+Calendar facts used (from the Vietnamese government's holiday notices):
+2024: Tết 08–14/02; Hùng Kings 18/04; 29/04 (swapped with Sat 04/05, a make-up working day);
+30/04, 01/05; 02–03/09. 2025: Tết 27/01–01/02; Hùng Kings 07/04; 30/04, 01/05, 02/05 (swapped
+with Sat 26/04, a make-up working day); 01–02/09.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dondoc.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from dondoc.deadlines import Recurrence, due_instant, parse_deadline
+from dondoc.errors import DeadlineError
+
+D = date
+ISSUED_000 = D(2024, 3, 18)  # seed 000's meeting
+
+# (phrase, issued, due, start, recurrence)
+CASES: list[tuple[str, date, date | None, date | None, str | None]] = [
+    # --- seed 000, every deadline phrase in it
+    (
+        "Trước ngày 01/07/2024, từng đồng chí lãnh đạo phòng Thanh tra có báo cáo tự đánh giá việc khắc phục của mình gửi Ban Giám đốc",
+        ISSUED_000,
+        D(2024, 6, 30),
+        None,
+        None,
+    ),
+    (
+        "Bàn giao con dấu, hồ sơ theo dõi văn bản đi đến của Thanh Tra cho Văn thư Sở quản lý trước ngày 01/04/2024",
+        ISSUED_000,
+        D(2024, 3, 31),
+        None,
+        None,
+    ),
+    (
+        "(3) theo dõi việc thực hiện Kết luận Thanh tra đối với các doanh nghiệp viễn thông. Hoàn thành trong tháng 4/2024.",
+        ISSUED_000,
+        D(2024, 4, 30),
+        None,
+        None,
+    ),
+    (
+        "Thời gian khắc phục các tồn tại, hạn chế: từ tháng 04/2024 đến hết tháng 06/2024.",
+        ISSUED_000,
+        D(2024, 6, 30),
+        D(2024, 4, 1),
+        None,
+    ),
+    (
+        "Kể từ ngày 01/4/2024, tất cả văn bản đến và đi của Thanh tra Sở, thực hiện theo quy trình xử lý văn bản điện tử chung",
+        ISSUED_000,
+        None,
+        D(2024, 4, 1),
+        None,
+    ),
+    (
+        "Giao đồng chí Chánh Thanh tra theo dõi, đôn đốc việc xử lý sai phạm của Tạp chí Môi trường Đô thị",
+        ISSUED_000,
+        None,
+        None,
+        None,
+    ),
+    (
+        "Ban Giám đốc Sở yêu cầu lãnh đạo Phòng Thanh tra, khẩn trương thực hiện một số nội dung sau: giải quyết dứt điểm các vụ, việc. Hoàn thành trong tháng 4/2024.",
+        ISSUED_000,
+        D(2024, 4, 30),
+        None,
+        None,
+    ),
+    # --- seeds 001, 003, 004: standing duties; reference dates are not deadlines
+    (
+        "Tiếp công dân, tham mưu giải quyết KNTC: đơn quá hạn phải nắm ngay khi mới phát sinh",
+        D(2022, 8, 11),
+        None,
+        None,
+        None,
+    ),
+    (
+        "Khẩn trương hoàn thành Kết luận thanh tra đã kết thúc trực tiếp.",
+        D(2022, 8, 11),
+        None,
+        None,
+        None,
+    ),
+    (
+        "Tiếp tục quán triệt, chỉ đạo chặt chẽ và tổ chức thực hiện có hiệu quả Chỉ thị số 26/CT-TTg ngày 05/9/2016",
+        D(2020, 9, 15),
+        None,
+        None,
+        None,
+    ),
+    (
+        "Thường xuyên đôn đốc, nhắc nhở, giám sát, kiểm tra việc thực thi nhiệm vụ công vụ của CBCCVC",
+        D(2020, 9, 15),
+        None,
+        None,
+        None,
+    ),
+    (
+        "giải quyết kịp thời các phản ánh, kiến nghị, tố cáo của người dân",
+        D(2020, 9, 15),
+        None,
+        None,
+        None,
+    ),
+    # --- "trước ngày D": the day before D
+    (
+        "…báo cáo kết quả về Chủ tịch UBND tỉnh bằng văn bản trước ngày 20.7.2020",
+        D(2020, 7, 1),
+        D(2020, 7, 19),
+        None,
+        None,
+    ),
+    ("trước ngày 20-7-2020", D(2020, 7, 1), D(2020, 7, 19), None, None),
+    ("trước ngày 1/7/2024", ISSUED_000, D(2024, 6, 30), None, None),
+    ("trước ngày 05 tháng 02 năm 2025", D(2025, 1, 2), D(2025, 2, 4), None, None),
+    ("trước 01/07", ISSUED_000, D(2024, 6, 30), None, None),
+    ("trước ngày 15/01", D(2024, 12, 20), D(2025, 1, 14), None, None),  # year roll-over
+    ("trước ngày 01/01/2025", D(2024, 12, 1), D(2024, 12, 31), None, None),
+    (
+        "trước ngày 01/03/2024",
+        ISSUED_000 - timedelta(days=60),
+        D(2024, 2, 29),
+        None,
+        None,
+    ),  # leap day
+    ("trước ngày 01/03/2025", D(2025, 1, 5), D(2025, 2, 28), None, None),
+    ("trước ngày 1/5/2024", ISSUED_000, D(2024, 4, 30), None, None),
+    ("trước ngày 20/7/20", D(2020, 7, 1), D(2020, 7, 19), None, None),  # two-digit year
+    # --- D itself
+    ("chậm nhất ngày 20/7/2020", D(2020, 7, 1), D(2020, 7, 20), None, None),
+    ("chậm nhất là ngày 30/6/2024", ISSUED_000, D(2024, 6, 30), None, None),
+    ("báo cáo Giám đốc Sở chậm nhất vào ngày 10/10/2024", ISSUED_000, D(2024, 10, 10), None, None),
+    ("hạn chót 15/8/2024", ISSUED_000, D(2024, 8, 15), None, None),
+    ("đến ngày 31/12/2024", ISSUED_000, D(2024, 12, 31), None, None),
+    ("trong ngày 05/02/2025", D(2025, 1, 2), D(2025, 2, 5), None, None),
+    ("chậm nhất ngày 05 tháng 02 năm 2025", D(2025, 1, 2), D(2025, 2, 5), None, None),
+    ("Thời hạn hoàn thành: 30/9/2024", ISSUED_000, D(2024, 9, 30), None, None),
+    # --- months (Civil Code art. 146)
+    ("hết tháng 06/2024", ISSUED_000, D(2024, 6, 30), None, None),
+    ("cuối tháng 5/2024", ISSUED_000, D(2024, 5, 31), None, None),
+    ("trong tháng 02/2024", D(2024, 1, 10), D(2024, 2, 29), None, None),
+    ("trong tháng 2/2025", D(2025, 1, 10), D(2025, 2, 28), None, None),
+    ("đầu tháng 7/2024", ISSUED_000, D(2024, 7, 1), None, None),
+    ("giữa tháng 7/2024", ISSUED_000, D(2024, 7, 15), None, None),
+    ("trong tháng 4 năm 2024", ISSUED_000, D(2024, 4, 30), None, None),
+    ("trong tháng 1", D(2024, 12, 5), D(2025, 1, 31), None, None),
+    ("trong tháng 9", ISSUED_000, D(2024, 9, 30), None, None),
+    ("trước tháng 6/2024", ISSUED_000, D(2024, 5, 31), None, None),
+    ("cuối tháng 11/2024", ISSUED_000, D(2024, 11, 30), None, None),
+    # --- ranges
+    ("từ ngày 01/4/2024 đến ngày 30/4/2024", ISSUED_000, D(2024, 4, 30), D(2024, 4, 1), None),
+    ("từ tháng 11 đến hết tháng 2/2025", D(2024, 10, 1), D(2025, 2, 28), D(2024, 11, 1), None),
+    # --- quarters
+    ("quý II/2024", ISSUED_000, D(2024, 6, 30), None, None),
+    ("trong quý III năm 2024", ISSUED_000, D(2024, 9, 30), None, None),
+    ("hết Quý I năm 2025", ISSUED_000, D(2025, 3, 31), None, None),
+    ("quý 4/2024", ISSUED_000, D(2024, 12, 31), None, None),
+    ("trong quý IV", ISSUED_000, D(2024, 12, 31), None, None),
+    ("trong quý I", D(2024, 5, 10), D(2025, 3, 31), None, None),
+    ("đầu quý III/2024", ISSUED_000, D(2024, 7, 1), None, None),
+    # --- halves and years
+    ("6 tháng đầu năm 2025", ISSUED_000, D(2025, 6, 30), None, None),
+    ("6 tháng cuối năm 2025", ISSUED_000, D(2025, 12, 31), None, None),
+    ("cuối năm 2024", ISSUED_000, D(2024, 12, 31), None, None),
+    ("giữa năm 2025", ISSUED_000, D(2025, 6, 30), None, None),
+    ("trong năm 2024", ISSUED_000, D(2024, 12, 31), None, None),
+    ("hết năm", ISSUED_000, D(2024, 12, 31), None, None),
+    ("đầu năm 2025", ISSUED_000, D(2025, 1, 1), None, None),
+    # --- periods from an event (art. 147-148)
+    (
+        "trong thời hạn 15 ngày kể từ ngày ký",
+        D(2024, 4, 15),
+        D(2024, 5, 2),
+        None,
+        None,
+    ),  # 30/4, 1/5 off
+    ("trong thời hạn 15 ngày kể từ ngày ký", D(2024, 6, 3), D(2024, 6, 18), None, None),
+    ("trong 7 ngày kể từ ngày 26/08/2025", ISSUED_000, D(2025, 9, 3), None, None),  # 2/9 off
+    ("trong 05 ngày làm việc", D(2024, 2, 5), D(2024, 2, 19), None, None),  # Tết 2024
+    (
+        "trong 05 ngày làm việc kể từ ngày nhận được văn bản này",
+        D(2024, 4, 26),
+        D(2024, 5, 7),
+        None,
+        None,
+    ),  # 04/05 make-up
+    (
+        "trong 10 ngày làm việc kể từ ngày 20/01/2025",
+        D(2025, 1, 2),
+        D(2025, 2, 10),
+        None,
+        None,
+    ),  # Tết 2025
+    ("trong 02 ngày làm việc", D(2025, 4, 25), D(2025, 4, 28), None, None),  # 26/04/2025 make-up
+    ("trong 7 ngày kể từ ngày ký", D(2024, 2, 5), D(2024, 2, 15), None, None),  # ends in Tết
+    ("trong vòng 2 tuần", ISSUED_000, D(2024, 4, 1), None, None),
+    ("trong thời hạn 03 tháng kể từ ngày ký", D(2024, 11, 30), D(2025, 2, 28), None, None),
+    ("trong 30 ngày kể từ ngày 01/01/2024", ISSUED_000, D(2024, 1, 31), None, None),
+    ("trong thời hạn 10 ngày", D(2024, 9, 23), D(2024, 10, 3), None, None),
+    (
+        "trong thời hạn 15 (mười lăm) ngày kể từ ngày ban hành",
+        D(2024, 6, 3),
+        D(2024, 6, 18),
+        None,
+        None,
+    ),
+    # --- recurring
+    ("trước ngày 20 hàng tháng", ISSUED_000, D(2024, 3, 19), None, "monthly:19"),
+    ("báo cáo trước ngày 20 hằng tháng", D(2024, 3, 25), D(2024, 4, 19), None, "monthly:19"),
+    ("ngày 25 hằng tháng", ISSUED_000, D(2024, 3, 25), None, "monthly:25"),
+    ("ngày 31 hàng tháng", D(2024, 2, 1), D(2024, 2, 29), None, "monthly:31"),
+    ("hằng tháng", ISSUED_000, D(2024, 3, 31), None, "monthly:end"),
+    ("giao ban hàng tháng", D(2024, 12, 31), D(2024, 12, 31), None, "monthly:end"),
+    ("hàng quý", D(2024, 5, 1), D(2024, 6, 30), None, "quarterly:end"),
+    ("hằng năm", ISSUED_000, D(2024, 12, 31), None, "yearly:12-31"),
+    ("trước ngày 15/12 hằng năm", D(2024, 12, 20), D(2025, 12, 14), None, "yearly:12-14"),
+    ("báo cáo định kỳ 6 tháng", ISSUED_000, D(2024, 6, 30), None, "semiannual:end"),
+    ("hằng tuần", ISSUED_000, D(2024, 3, 22), None, "weekly:fri"),
+]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "issued", "due", "start", "recurrence"), CASES, ids=[c[0][:50] for c in CASES]
+)
+def test_phrase(
+    phrase: str, issued: date, due: date | None, start: date | None, recurrence: str | None
+) -> None:
+    d = parse_deadline(phrase, issued)
+    assert (d.due, d.start, str(d.recurrence) if d.recurrence else None) == (due, start, recurrence)
+    assert d.text == phrase
+
+
+def test_at_least_sixty_phrases() -> None:
+    assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize(
+    ("phrase", "reason"),
+    [
+        ("trước ngày 31/02/2024", "no day 31/02/2024"),
+        ("hạn chót 31/4/2024", "no day 31/04/2024"),
+        ("trong tháng 13/2024", "1-12"),
+        ("từ ngày 30/4/2024 đến ngày 01/4/2024", "ends before it starts"),
+        ("vào dịp thích hợp", "expected a deadline"),
+        ("", "empty"),
+        ("Chỉ thị số 24-CT/TU ngày 07/8/2023 của Ban Thường vụ Thành ủy", "expected a deadline"),
+        ("Kết luận cuộc họp giao ban tháng 8/2022", "expected a deadline"),
+        ("trước ngày 01 hàng tháng", "no day before it"),
+    ],
+)
+def test_unreadable_phrases_raise_never_guess(phrase: str, reason: str) -> None:
+    with pytest.raises(DeadlineError) as info:
+        parse_deadline(phrase, ISSUED_000)
+    assert reason in str(info.value)
+    assert info.value.text == phrase
+
+
+def test_warnings() -> None:
+    assert (
+        "the due date 30/06/2024 is a Sunday"
+        in parse_deadline("trước ngày 01/07/2024", ISSUED_000).warnings
+    )
+    w = parse_deadline("trước ngày 1/5/2024", ISSUED_000).warnings
+    assert any("public holiday" in x for x in w)
+    w = parse_deadline("trong thời hạn 15 ngày kể từ ngày ký", D(2024, 4, 15)).warnings
+    assert any("art. 148" in x for x in w)
+    w = parse_deadline("trong 5 ngày làm việc kể từ ngày nhận được", ISSUED_000).warnings
+    assert any("receipt" in x for x in w)
+    w = parse_deadline(
+        "trước ngày 01/07/2024; báo cáo bổ sung trước ngày 15/08/2024", ISSUED_000
+    ).warnings
+    assert any("several deadlines" in x and "14/08/2024" in x for x in w)
+    assert parse_deadline("chậm nhất ngày 10/10/2024", ISSUED_000).warnings == ()
+
+
+def test_due_ends_at_midnight_vietnam_time() -> None:
+    # Due 30/06/2024 ends 01/07/2024 00:00 +07:00 = 30/06/2024 17:00 UTC.
+    assert due_instant(D(2024, 6, 30)).isoformat() == "2024-06-30T17:00:00+00:00"
+
+
+def test_recurrence_round_trip() -> None:
+    for text in (
+        "monthly:19",
+        "monthly:end",
+        "quarterly:end",
+        "yearly:12-14",
+        "weekly:fri",
+        "semiannual:end",
+    ):
+        assert str(Recurrence.parse(text)) == text
+    assert Recurrence.parse("monthly:19").next_due(D(2024, 3, 20)) == D(2024, 4, 19)
+    assert Recurrence.parse("quarterly:end").next_due(D(2024, 12, 31)) == D(2024, 12, 31)
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (D(2024, 2, 9), False),  # Tết
+        (D(2024, 2, 15), True),
+        (D(2024, 4, 29), False),  # swapped day off
+        (D(2024, 5, 4), True),  # make-up Saturday
+        (D(2024, 5, 11), False),  # ordinary Saturday
+        (D(2024, 9, 3), False),
+        (D(2025, 1, 27), False),
+        (D(2025, 4, 26), True),  # make-up Saturday 2025
+        (D(2025, 5, 2), False),
+        (D(2025, 9, 1), False),
+    ],
+)
+def test_vietnamese_working_days(day: date, working: bool) -> None:
+    assert DEFAULT_CALENDAR.is_working_day(day) is working
+
+
+def test_overrides_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "cal.yaml"
+    f.write_text(
+        "days_off:\n  - {date: 2024-06-28, name: Nghỉ đột xuất}\nworking_days:\n  - 2024-06-29\n",
+        encoding="utf-8",
+    )
+    cal = WorkingCalendar.from_file(f)
+    assert (
+        not cal.is_working_day(D(2024, 6, 28))
+        and cal.holiday_name(D(2024, 6, 28)) == "Nghỉ đột xuất"
+    )
+    assert cal.is_working_day(D(2024, 6, 29))
+    assert parse_deadline("trong 2 ngày làm việc", D(2024, 6, 27), calendar=cal).due == D(
+        2024, 7, 1
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("holidays: []\n", encoding="utf-8")
+    with pytest.raises(DeadlineError, match="days_off"):
+        WorkingCalendar.from_file(bad)
+    with pytest.raises(DeadlineError, match="both"):
+        WorkingCalendar([(D(2024, 1, 2), "")], [(D(2024, 1, 2), "")])
+
+
+@given(
+    issued=st.dates(D(2020, 1, 1), D(2030, 12, 31)),
+    n=st.integers(1, 60),
+)
+def test_working_day_period_is_a_working_day_never_before_calendar_period(
+    issued: date, n: int
+) -> None:
+    working = parse_deadline(f"trong {n} ngày làm việc kể từ ngày ký", issued).due
+    calendar_days = parse_deadline(f"trong thời hạn {n} ngày kể từ ngày ký", issued).due
+    assert working is not None and calendar_days is not None
+    assert DEFAULT_CALENDAR.is_working_day(working)
+    assert DEFAULT_CALENDAR.is_working_day(calendar_days)
+    assert working >= calendar_days > issued
+    assert DEFAULT_CALENDAR.working_days_between(issued, working) == n
+
+
+@given(st.text(max_size=80), st.dates(D(2000, 1, 1), D(2099, 12, 31)))
+def test_arbitrary_text_gives_a_deadline_or_a_deadline_error(text: str, issued: date) -> None:
+    try:
+        d = parse_deadline(text, issued)
+    except DeadlineError:
+        return
+    assert d.due is None or isinstance(d.due, date)
+
+
+# --- CLI contract ---------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dondoc.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_prints_one_json_object() -> None:
+    r = _cli("deadline", "trước ngày 01/07/2024", "--issued", "2024-03-18")
+    assert r.returncode == 0
+    assert json.loads(r.stdout) == {
+        "text": "trước ngày 01/07/2024",
+        "due": "2024-06-30",
+        "start": None,
+        "recurrence": None,
+        "warnings": ["the due date 30/06/2024 is a Sunday"],
+    }
+    r = _cli("deadline", "trước ngày 20 hàng tháng", "--issued", "2024-03-18")
+    assert json.loads(r.stdout)["recurrence"] == "monthly:19"
+    r = _cli("deadline", "thường xuyên", "--issued", "2024-03-18")
+    assert json.loads(r.stdout)["due"] is None
+
+
+def test_cli_error_goes_to_stderr_with_exit_1() -> None:
+    r = _cli("deadline", "vào dịp thích hợp", "--issued", "2024-03-18")
+    assert r.returncode == 1 and r.stdout == ""
+    assert "cannot read deadline" in r.stderr and "Traceback" not in r.stderr
