@@ -400,6 +400,60 @@ def audit_verify(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def demo(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Keep the result in this (empty) database.")
+    ] = None,
+) -> None:
+    """Seed 000's conclusion run by the real scheduler on a fake clock, 18/03 → 15/07/2024."""
+    from .demo import run_demo
+
+    run_demo(db, out)
+
+
+@app.command()
+def worker(
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Fire everything due now (catch up), then exit.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Safety wake-up interval in seconds.")] = 30.0,
+    directory: Annotated[
+        Path | None, typer.Option(help="People/units directory YAML (for recipients).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs and audit.")] = None,
+) -> None:
+    """Run the scheduler: fire due timers and create recurring directives; stop on SIGTERM."""
+    import logging
+
+    from .directory import SimpleDirectory
+    from .scheduler import Worker
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    engine = Engine(
+        db,
+        workflows=_registry(extra),
+        directory=SimpleDirectory.from_file(directory) if directory else None,
+    )
+    w = Worker(engine, name=name, interval=interval)
+    if once:
+        report = w.run_pending()
+        logging.getLogger("dondoc.worker").info(
+            "caught up: %d timer(s) fired, %d recurring directive(s) created, %d error(s)",
+            len(report.fired),
+            len(report.created),
+            len(report.errors),
+        )
+        return
+    w.serve()
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning dondoc errors into exit codes."""
     try:

@@ -21,6 +21,7 @@ from transitions import EventData, Machine
 from .errors import InvalidTransition, NotFound, PermissionDenied, WorkflowError
 from .guards import Guard, GuardEvaluationError, compile_guard
 from .payload import validate_payload
+from .render import Renderer
 from .spec import LoadedWorkflow, TransitionSpec, WorkflowSpec, bundled_workflow_files
 from .spec import load_workflow_files as _load_files
 
@@ -176,12 +177,17 @@ class WorkflowRegistry:
         return len(self._by_key)
 
 
-def load_workflows(*paths: str, bundled: bool = True) -> WorkflowRegistry:
+def load_workflows(
+    *paths: str, bundled: bool = True, template_dir: str | Path | None = None
+) -> WorkflowRegistry:
     """Load the bundled workflows (unless ``bundled=False``) and those in ``paths``.
+
+    Timers must name templates that exist among the bundled ones and ``template_dir``.
 
     ``paths`` are files or folders of ``*.yaml``. An admin file may not redefine a bundled
     (workflow, version): bump the version instead. Raises :class:`WorkflowError` with every
     problem in every file.
     """
     files: list[str | Path] = [*(bundled_workflow_files() if bundled else []), *paths]
-    return WorkflowRegistry(_load_files(files))
+    templates = Renderer(template_dir).template_ids()
+    return WorkflowRegistry(_load_files(files, templates=templates))

@@ -40,6 +40,7 @@ class Directive:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    done_at: datetime | None = None
     status: str = "no_deadline"
     status_label: str = ""
     days_late: int = 0
@@ -79,3 +80,21 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return not self.breaks
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A notification waiting in (or delivered from) the outbox."""
+
+    id: int
+    idempotency_key: str
+    directive_id: int | None
+    template: str
+    recipient: str
+    recipient_role: str | None
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None

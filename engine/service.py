@@ -12,36 +12,58 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .actors import Actor, held_roles
+from .actors import SCHEDULER, Actor, held_roles
 from .audit import GENESIS, event_hash, verify_chain
 from .calendar import DEFAULT_CALENDAR, WorkingCalendar
-from .clock import Clock, SystemClock, local_date
-from .deadlines import parse_deadline
-from .errors import ConflictError, NotFound, PayloadError, Problem, WorkflowError
+from .clock import VN_TZ, Clock, SystemClock, local_date
+from .deadlines import Recurrence, parse_deadline
+from .directory import Directory, SimpleDirectory
+from .errors import ConflictError, DondocError, NotFound, PayloadError, Problem, WorkflowError
 from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
-from .records import AuditEvent, AuditReport, Directive
+from .records import AuditEvent, AuditReport, Directive, OutboxMessage
+from .render import Renderer, TemplateError
 from .spec import parse_workflow
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
     DirectiveRow,
     EventRow,
+    OutboxRow,
     Repository,
+    SeriesRow,
+    TimerRow,
     WorkflowVersionRow,
     create_schema,
     make_engine,
     session_factory,
 )
+from .timers import first_fire_at, is_due_relative, next_repeat_at
 
 DEFAULT_DB = "sqlite:///dondoc.db"
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """What one timer firing did (for logs and the demo's timeline)."""
+
+    timer_row: int
+    directive_id: int
+    timer: str
+    notified: tuple[str, ...] = ()
+    trigger: str | None = None
+    skipped: bool = False
+    error: str | None = None
+    due_at: datetime | None = None
+    state_after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,8 @@ class Engine:
         clock: Clock | None = None,
         calendar: WorkingCalendar | None = None,
         due_soon_days: int = DEFAULT_DUE_SOON,
+        directory: Directory | None = None,
+        renderer: Renderer | None = None,
         create: bool = True,
     ) -> None:
         self.db = make_engine(db) if isinstance(db, str) else db
@@ -101,6 +125,8 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or DEFAULT_CALENDAR
         self.due_soon_days = due_soon_days
+        self.directory: Directory = directory or SimpleDirectory()
+        self.renderer = renderer or Renderer()
         self._sessions: sessionmaker[Session] = session_factory(self.db)
         if create:
             create_schema(self.db)
@@ -198,11 +224,7 @@ class Engine:
         compiled = self._compiled(repo, row.workflow, row.workflow_version)
         st = compiled.spec.state(row.state)
         today = local_date(self.clock.now())
-        completed_on = (
-            local_date(row.closed_at)
-            if row.closed_at is not None and st.final and st.outcome != "cancelled"
-            else None
-        )
+        completed_on = _completed_on(row.done_at, cancelled=st.final and st.outcome == "cancelled")
         status = progress_status(
             row.due,
             today,
@@ -241,6 +263,7 @@ class Engine:
             created_at=row.created_at,
             updated_at=row.updated_at,
             closed_at=row.closed_at,
+            done_at=row.done_at,
             status=status.value,
             status_label=status.label,
             days_late=days_late(row.due, today, completed_on),
@@ -290,10 +313,31 @@ class Engine:
         """Create a directive in the workflow's initial state (latest version unless given).
 
         The actor is recorded as the creator and becomes the assigner when none is given.
+        Raises NotFound (workflow, parent), PayloadError (empty title), DeadlineError.
         """
+        now = self.clock.now()
+        with self._tx() as repo:
+            compiled = (
+                self.workflows.get(workflow)
+                if version is None
+                else self._compiled(repo, workflow, version)
+            )
+            row = self._insert_directive(repo, actor.id, compiled, new, now)
+            return self._to_record(repo, row)
+
+    def _insert_directive(
+        self,
+        repo: Repository,
+        creator: str,
+        compiled: CompiledWorkflow,
+        new: NewDirective,
+        now: datetime,
+        *,
+        series_id: int | None = None,
+        period_key: str | None = None,
+    ) -> DirectiveRow:
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
-        now = self.clock.now()
         due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
         if new.deadline is not None:
             parsed = parse_deadline(
@@ -303,56 +347,130 @@ class Engine:
             start = start if start is not None else parsed.start
             recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
             due_text = due_text or new.deadline
+        if new.parent_id is not None and repo.load_directive(new.parent_id) is None:
+            raise NotFound("directive", new.parent_id)
+        row = DirectiveRow(
+            workflow=compiled.spec.workflow,
+            workflow_version=compiled.spec.version,
+            title=new.title.strip(),
+            content=new.content,
+            state=compiled.spec.initial_state,
+            is_open=True,
+            progress=0,
+            lead_unit=new.lead_unit,
+            cooperating_units=list(new.cooperating_units),
+            assignee=new.assignee,
+            assigner=new.assigner or creator,
+            reviewer=new.reviewer,
+            due=due,
+            due_text=due_text,
+            original_due=due,
+            start=start,
+            recurrence=recurrence,
+            doc_number=new.doc_number,
+            doc_date=new.doc_date,
+            doc_issuer=new.doc_issuer,
+            parent_id=new.parent_id,
+            series_id=series_id,
+            period_key=period_key,
+            data=dict(new.data or {}),
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+        )
+        repo.s.add(row)
+        repo.s.flush()
+        self._append_event(
+            repo,
+            row,
+            actor=creator,
+            role=None,
+            kind="created",
+            trigger=None,
+            from_state=None,
+            to_state=row.state,
+            payload=self._snapshot(row),
+            at=now,
+        )
+        self._schedule_timers(repo, row, compiled, entered_at=now)
+        return row
+
+    # --- recurring directives ---------------------------------------------------------------
+    def create_series(self, actor: Actor, workflow: str, new: NewDirective, recurrence: str) -> int:
+        """Make ``new`` recur: one directive per period, created by the scheduler.
+
+        ``recurrence`` is a phrase ("trước ngày 20 hàng tháng", "hằng quý") or a canonical
+        form ("monthly:19"). The current period's instance is created by the next sweep; each
+        later one at the start of its period (00:00 Asia/Ho_Chi_Minh). Returns the series id.
+        """
+        if not new.title.strip():
+            raise PayloadError("title", "must not be empty")
+        rec = _read_recurrence(recurrence, local_date(self.clock.now()), self.calendar)
+        self.workflows.get(workflow)  # NotFound now rather than at the first period
+        template = {
+            k: (v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(new).items()
+            if k not in ("due", "deadline", "start", "recurrence", "due_text")
+        }
+        template["due_text"] = new.deadline or new.due_text or recurrence
+        template["assigner"] = new.assigner or actor.id
         with self._tx() as repo:
-            compiled = (
-                self.workflows.get(workflow)
-                if version is None
-                else self._compiled(repo, workflow, version)
-            )
-            if new.parent_id is not None and repo.load_directive(new.parent_id) is None:
-                raise NotFound("directive", new.parent_id)
-            row = DirectiveRow(
-                workflow=compiled.spec.workflow,
-                workflow_version=compiled.spec.version,
+            row = SeriesRow(
+                workflow=workflow,
                 title=new.title.strip(),
-                content=new.content,
-                state=compiled.spec.initial_state,
-                is_open=True,
-                progress=0,
-                lead_unit=new.lead_unit,
-                cooperating_units=list(new.cooperating_units),
-                assignee=new.assignee,
-                assigner=new.assigner or actor.id,
-                reviewer=new.reviewer,
-                due=due,
-                due_text=due_text,
-                original_due=due,
-                start=start,
-                recurrence=recurrence,
-                doc_number=new.doc_number,
-                doc_date=new.doc_date,
-                doc_issuer=new.doc_issuer,
-                parent_id=new.parent_id,
-                data=dict(new.data or {}),
-                created_at=now,
-                updated_at=now,
-                closed_at=None,
+                recurrence=str(rec),
+                template=template,
+                created_by=actor.id,
+                next_run_at=self.clock.now(),
+                active=True,
+                created_at=self.clock.now(),
             )
             repo.s.add(row)
             repo.s.flush()
-            self._append_event(
-                repo,
-                row,
-                actor=actor.id,
-                role=None,
-                kind="created",
-                trigger=None,
-                from_state=None,
-                to_state=row.state,
-                payload=self._snapshot(row),
-                at=now,
-            )
-            return self._to_record(repo, row)
+            return row.id
+
+    def run_next_series(self) -> list[Directive] | None:
+        """Create the instances of the earliest series whose period has started.
+
+        Returns the directives created (possibly none, when they already existed), or None when
+        no series is due. One transaction; an instance per period at most (a unique key on
+        (series, period) holds across restarts and concurrent workers).
+        """
+        now = self.clock.now()
+        with self._tx() as repo:
+            series = repo.next_due_series(now)
+            if series is None:
+                return None
+            rec = Recurrence.parse(series.recurrence)
+            trigger = period_trigger(rec)
+            compiled = self.workflows.get(series.workflow)
+            created: list[DirectiveRow] = []
+            run_at = series.next_run_at
+            while run_at <= now:
+                due = rec.next_due(local_date(run_at))
+                key = due.isoformat()
+                if not repo.series_has_period(series.id, key):
+                    fields = dict(series.template)
+                    if fields.get("doc_date"):
+                        fields["doc_date"] = date.fromisoformat(fields["doc_date"])
+                    fields["cooperating_units"] = tuple(fields.get("cooperating_units") or ())
+                    fields["title"] = f"{series.title} (kỳ {due:%d/%m/%Y})"
+                    new = NewDirective(**{**fields, "due": due, "recurrence": series.recurrence})
+                    created.append(
+                        self._insert_directive(
+                            repo,
+                            SCHEDULER.id,
+                            compiled,
+                            new,
+                            now,
+                            series_id=series.id,
+                            period_key=key,
+                        )
+                    )
+                nxt = trigger.get_next_fire_time(run_at, run_at + timedelta(microseconds=1))
+                run_at = nxt.astimezone(UTC)
+            series.next_run_at = run_at
+            return [self._to_record(repo, r) for r in created]
 
     def fire(
         self,
@@ -378,46 +496,7 @@ class Engine:
                     raise ConflictError(
                         directive_id, f"expected version {expected_version}, found {row.version}"
                     )
-                compiled = self._compiled(repo, row.workflow, row.workflow_version)
-                decision = compiled.decide(
-                    row.state,
-                    trigger,
-                    self._roles_on(actor, row),
-                    payload,
-                    data=row.data or {},
-                    directive=self._snapshot(row) | {"progress": row.progress},
-                    actor=actor.id,
-                )
-                now = self.clock.now()
-                t = decision.transition
-                row.state = decision.dest
-                dest = compiled.spec.state(decision.dest)
-                row.is_open = not dest.final
-                row.closed_at = now if dest.final else None
-                if t.progress is not None:
-                    row.progress = t.progress
-                if "progress" in decision.payload and isinstance(decision.payload["progress"], int):
-                    row.progress = decision.payload["progress"]
-                if t.extend_due:
-                    if row.original_due is None:
-                        row.original_due = row.due
-                    row.due = date.fromisoformat(decision.payload["new_due"])
-                row.data = {**(row.data or {}), **decision.payload}
-                row.updated_at = now
-                repo.s.flush()  # the version-checked UPDATE happens here
-                self._append_event(
-                    repo,
-                    row,
-                    actor=actor.id,
-                    role=decision.role,
-                    kind="transition",
-                    trigger=trigger,
-                    from_state=decision.source,
-                    to_state=decision.dest,
-                    payload=decision.payload,
-                    at=now,
-                )
-                repo.s.flush()
+                self._apply(repo, row, trigger, actor, payload, self.clock.now())
                 return self._to_record(repo, row)
         except StaleDataError:
             raise ConflictError(directive_id) from None
@@ -425,6 +504,235 @@ class Engine:
             if "uq_events_directive_seq" in str(exc.orig) or "events.directive_id" in str(exc.orig):
                 raise ConflictError(directive_id, "audit sequence taken") from None
             raise
+
+    def _apply(
+        self,
+        repo: Repository,
+        row: DirectiveRow,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """Decide and apply one transition inside the caller's transaction: state, progress,
+        due date, data, the audit event, and the timers of the state left and entered."""
+        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+        decision = compiled.decide(
+            row.state,
+            trigger,
+            self._roles_on(actor, row),
+            payload,
+            data=row.data or {},
+            directive=self._snapshot(row) | {"progress": row.progress},
+            actor=actor.id,
+        )
+        t = decision.transition
+        old_due = row.due
+        row.state = decision.dest
+        dest = compiled.spec.state(decision.dest)
+        row.is_open = not dest.final
+        row.closed_at = now if dest.final else None
+        if dest.done or (dest.final and dest.outcome == "completed"):
+            row.done_at = row.done_at or now  # the first time the work was done counts
+        else:
+            row.done_at = None  # sent back for rework, reopened or cancelled: not done
+        if t.progress is not None:
+            row.progress = t.progress
+        if "progress" in decision.payload and isinstance(decision.payload["progress"], int):
+            row.progress = decision.payload["progress"]
+        if t.extend_due:
+            if row.original_due is None:
+                row.original_due = row.due
+            row.due = date.fromisoformat(decision.payload["new_due"])
+        row.data = {**(row.data or {}), **decision.payload}
+        row.updated_at = now
+        repo.s.flush()  # the version-checked UPDATE happens here
+        self._append_event(
+            repo,
+            row,
+            actor=actor.id,
+            role=decision.role,
+            kind="transition",
+            trigger=trigger,
+            from_state=decision.source,
+            to_state=decision.dest,
+            payload=decision.payload,
+            at=now,
+        )
+        if decision.source != decision.dest:
+            repo.cancel_timers(row.id)
+            self._schedule_timers(repo, row, compiled, entered_at=now)
+        elif row.due != old_due:
+            repo.cancel_timers(
+                row.id, only=[tm.id for tm in compiled.spec.timers if is_due_relative(tm)]
+            )
+            self._schedule_timers(repo, row, compiled, entered_at=now, due_relative_only=True)
+        repo.s.flush()
+
+    def _schedule_timers(
+        self,
+        repo: Repository,
+        row: DirectiveRow,
+        compiled: CompiledWorkflow,
+        *,
+        entered_at: datetime,
+        due_relative_only: bool = False,
+    ) -> None:
+        """Create the pending timers of the directive's current state."""
+        for tm in compiled.spec.timers:
+            if row.state not in tm.states or (due_relative_only and not is_due_relative(tm)):
+                continue
+            at = first_fire_at(tm, due=row.due, entered_at=entered_at, calendar=self.calendar)
+            if at is not None:
+                repo.s.add(
+                    TimerRow(
+                        directive_id=row.id,
+                        timer=tm.id,
+                        state=row.state,
+                        due_at=at,
+                        repeat_index=1,
+                        status="pending",
+                        created_at=entered_at,
+                    )
+                )
+
+    # --- the scheduler's commands -----------------------------------------------------------
+    def fire_next_timer(self, *, worker: str = "worker") -> FiredTimer | None:
+        """Fire the earliest due timer, if any, in one transaction. Returns what it did.
+
+        The timer's status changes from pending to fired with a conditional UPDATE in the same
+        transaction as its effects (audit event, notifications in the outbox, an automatic
+        transition, the next repetition). Two workers never both fire it; a crash before the
+        commit leaves it pending. On PostgreSQL candidates are taken ``FOR UPDATE SKIP LOCKED``
+        so workers do not queue behind each other.
+        """
+        now = self.clock.now()
+        failed: tuple[int, str] | None = None
+        try:
+            with self._tx() as repo:
+                timer = repo.next_due_timer(now)
+                if timer is None:
+                    return None
+                if not repo.mark_timer_fired(timer.id, now, worker):
+                    return FiredTimer(timer.id, timer.directive_id, timer.timer, skipped=True)
+                try:
+                    return self._fire_timer(repo, timer, now)
+                except (DondocError, TemplateError) as exc:
+                    # A configuration problem (e.g. a broken admin template): undo this firing,
+                    # keep the timer pending and retry later; do not block the queue.
+                    failed = (timer.id, str(exc))
+                    raise
+        except (DondocError, TemplateError):
+            if failed is None:
+                raise
+        except (StaleDataError, IntegrityError):
+            return FiredTimer(0, 0, "", skipped=True)  # a concurrent command won; retry next sweep
+        timer_id, error = failed
+        with self._tx() as repo:
+            repo.defer_timer(timer_id, now, error)
+        return FiredTimer(timer_id, 0, "", error=error)
+
+    def _fire_timer(self, repo: Repository, timer: TimerRow, now: datetime) -> FiredTimer:
+        row = repo.load_directive(timer.directive_id, for_update=True)
+        assert row is not None
+        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+        spec = next((tm for tm in compiled.spec.timers if tm.id == timer.timer), None)
+        if spec is None or row.state != timer.state or not row.is_open:
+            repo.set_timer_status(timer.id, "cancelled")
+            return FiredTimer(timer.id, row.id, timer.timer, skipped=True)
+        record = self._to_record(repo, row)
+        today = local_date(now)
+        context = {
+            "directive": asdict(record),
+            "timer": {"id": spec.id, "label": spec.label or spec.id},
+            "repeat_index": timer.repeat_index,
+            "days_late": days_late(row.due, today),
+            "working_days_left": (
+                max(0, self.calendar.working_days_between(today, row.due)) if row.due else None
+            ),
+            "now": now,
+        }
+        notified: list[str] = []
+        for n in spec.notify:
+            people = (
+                [self.directory.person(n.person)]
+                if n.person
+                else self.directory.resolve(n.role or "", record)
+            )
+            for person in people:
+                msg = self.renderer.render_text(
+                    n.template, {**context, "recipient": asdict(person)}
+                )
+                key = f"timer:{timer.id}:{n.template}:{person.id}"
+                repo.s.add(
+                    OutboxRow(
+                        idempotency_key=key,
+                        directive_id=row.id,
+                        template=n.template,
+                        recipient=person.id,
+                        recipient_role=n.role,
+                        subject=msg.subject,
+                        body=msg.body,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+                notified.append(person.id)
+        row.updated_at = now  # bumps the version: a concurrent command on it gets ConflictError
+        repo.s.flush()
+        self._append_event(
+            repo,
+            row,
+            actor=SCHEDULER.id,
+            role="system",
+            kind="timer",
+            trigger=None,
+            from_state=row.state,
+            to_state=row.state,
+            payload={
+                "timer": spec.id,
+                "timer_row": timer.id,
+                "repeat": timer.repeat_index,
+                "scheduled_for": timer.due_at.isoformat(),
+                "notified": notified,
+            },
+            at=now,
+        )
+        fired_trigger = None
+        if spec.fire is not None:
+            self._apply(repo, row, spec.fire, SCHEDULER, {}, now)
+            fired_trigger = spec.fire
+        elif spec.repeat is not None and timer.repeat_index < spec.repeat.max:
+            nxt = next_repeat_at(spec, timer.due_at, self.calendar)
+            if nxt is not None:
+                repo.s.add(
+                    TimerRow(
+                        directive_id=row.id,
+                        timer=spec.id,
+                        state=row.state,
+                        due_at=nxt,
+                        repeat_index=timer.repeat_index + 1,
+                        status="pending",
+                        created_at=now,
+                    )
+                )
+        repo.s.flush()
+        return FiredTimer(
+            timer.id,
+            row.id,
+            spec.id,
+            notified=tuple(notified),
+            trigger=fired_trigger,
+            due_at=timer.due_at,
+            state_after=row.state,
+        )
+
+    def next_wakeup(self) -> datetime | None:
+        """When the scheduler next has work: the earliest pending timer or series period."""
+        with self._tx() as repo:
+            return repo.next_wakeup()
 
     # --- queries ---------------------------------------------------------------------------
     def get(self, directive_id: int) -> Directive:
@@ -482,9 +790,7 @@ class Engine:
         pairs: list[tuple[str, Status]] = []
         for d in self.directives(workflow=workflow, parent_id=parent_id):
             due = d.original_due if against == "original" else d.due
-            completed_on = (
-                local_date(d.closed_at) if d.closed_at and d.outcome == "completed" else None
-            )
+            completed_on = _completed_on(d.done_at, cancelled=d.outcome == "cancelled")
             st = progress_status(
                 due,
                 today,
@@ -495,6 +801,62 @@ class Engine:
             )
             pairs.append((str(getattr(d, by) or "(chưa xác định)"), st))
         return grid(pairs)
+
+    def outbox(
+        self,
+        *,
+        status: str | None = None,
+        directive_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[OutboxMessage]:
+        """Notifications in the outbox, oldest first."""
+        with self._tx() as repo:
+            stmt = sa.select(OutboxRow).order_by(OutboxRow.id)
+            if status is not None:
+                stmt = stmt.where(OutboxRow.status == status)
+            if directive_id is not None:
+                stmt = stmt.where(OutboxRow.directive_id == directive_id)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return [
+                OutboxMessage(
+                    id=o.id,
+                    idempotency_key=o.idempotency_key,
+                    directive_id=o.directive_id,
+                    template=o.template,
+                    recipient=o.recipient,
+                    recipient_role=o.recipient_role,
+                    subject=o.subject,
+                    body=o.body,
+                    status=o.status,
+                    attempts=o.attempts,
+                    created_at=o.created_at,
+                    sent_at=o.sent_at,
+                )
+                for o in repo.s.scalars(stmt)
+            ]
+
+    def outbox_count(self, status: str = "pending") -> int:
+        with self._tx() as repo:
+            return int(
+                repo.s.scalar(sa.select(sa.func.count()).where(OutboxRow.status == status)) or 0
+            )
+
+    def timers(self, directive_id: int) -> list[dict[str, Any]]:
+        """The directive's timers (pending, fired, cancelled), for inspection."""
+        with self._tx() as repo:
+            return [
+                {
+                    "id": t.id,
+                    "timer": t.timer,
+                    "state": t.state,
+                    "due_at": t.due_at,
+                    "repeat": t.repeat_index,
+                    "status": t.status,
+                    "fired_at": t.fired_at,
+                }
+                for t in repo.timers(directive_id)
+            ]
 
     def history(self, directive_id: int) -> list[AuditEvent]:
         """The directive's audit trail, oldest first."""
@@ -543,6 +905,36 @@ class Engine:
                 ]
                 breaks.extend(str(b) for b in verify_chain(did, rows))
         return AuditReport(len(ids), n_events, tuple(breaks))
+
+
+def _completed_on(done_at: datetime | None, *, cancelled: bool) -> date | None:
+    """The local day the work was done (None when not done, or cancelled)."""
+    return None if done_at is None or cancelled else local_date(done_at)
+
+
+def period_trigger(rec: Recurrence) -> CronTrigger:
+    """APScheduler cron trigger for the start of each period of ``rec``, in Vietnam time."""
+    fields: dict[str, str] = {
+        "weekly": {"day_of_week": "mon"},
+        "monthly": {"day": "1"},
+        "quarterly": {"month": "1,4,7,10", "day": "1"},
+        "semiannual": {"month": "1,7", "day": "1"},
+        "yearly": {"month": "1", "day": "1"},
+    }[rec.freq]
+    return CronTrigger(hour=0, minute=0, second=0, timezone=VN_TZ, **fields)
+
+
+def _read_recurrence(text: str, today: date, calendar: WorkingCalendar) -> Recurrence:
+    try:
+        return Recurrence.parse(text)
+    except ValueError:
+        pass
+    parsed = parse_deadline(text, today, calendar=calendar)
+    if parsed.recurrence is None:
+        raise PayloadError(
+            "recurrence", f"{text!r} does not repeat; e.g. 'trước ngày 20 hàng tháng'"
+        )
+    return parsed.recurrence
 
 
 def _event_record(e: EventRow) -> AuditEvent:

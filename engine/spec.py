@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,6 +72,11 @@ class StateSpec(_Model):
     outcome: Literal["completed", "cancelled"] | None = Field(
         default=None,
         description="for final states: does ending here count as completing the directive?",
+    )
+    done: bool = Field(
+        default=False,
+        description="the assignee's work is complete here (e.g. a report submitted): entering it "
+        "stops the deadline clock even before a reviewer closes the directive",
     )
     description: str | None = None
 
@@ -229,8 +234,13 @@ class LoadedWorkflow:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def parse_workflow(text: str, path: str = "<string>") -> LoadedWorkflow:
-    """Validate one workflow document. Raises :class:`WorkflowError` listing every problem."""
+def parse_workflow(
+    text: str, path: str = "<string>", *, templates: Collection[str] | None = None
+) -> LoadedWorkflow:
+    """Validate one workflow document. Raises :class:`WorkflowError` listing every problem.
+
+    ``templates``: the template ids that exist; when given, timers naming others are refused.
+    """
     data, source, problems = load_yaml(text, path)
     if data is None:
         raise WorkflowError(problems)
@@ -240,19 +250,21 @@ def parse_workflow(text: str, path: str = "<string>") -> LoadedWorkflow:
         spec = WorkflowSpec.model_validate(data)
     except ValidationError as exc:
         raise WorkflowError([*problems, *_schema_problems(exc, source)]) from None
-    problems.extend(check_semantics(spec, source))
+    problems.extend(check_semantics(spec, source, templates=templates))
     if problems:
         raise WorkflowError(problems)
     return LoadedWorkflow(spec, path, text)
 
 
-def load_workflow_file(path: str | Path) -> LoadedWorkflow:
+def load_workflow_file(
+    path: str | Path, *, templates: Collection[str] | None = None
+) -> LoadedWorkflow:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkflowError([Problem(str(p), 1, 1, f"cannot read file: {exc}")]) from None
-    return parse_workflow(text, str(p))
+    return parse_workflow(text, str(p), templates=templates)
 
 
 def bundled_workflow_files() -> list[Path]:
@@ -275,7 +287,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_workflow_files(paths: Iterable[str | Path]) -> list[LoadedWorkflow]:
+def load_workflow_files(
+    paths: Iterable[str | Path], *, templates: Collection[str] | None = None
+) -> list[LoadedWorkflow]:
     """Load and validate many files; all problems of all files in one :class:`WorkflowError`.
 
     Also refuses two files defining the same (workflow, version).
@@ -285,7 +299,7 @@ def load_workflow_files(paths: Iterable[str | Path]) -> list[LoadedWorkflow]:
     seen: dict[tuple[str, int], str] = {}
     for p in expand_paths(paths):
         try:
-            lw = load_workflow_file(p)
+            lw = load_workflow_file(p, templates=templates)
         except WorkflowError as exc:
             problems.extend(exc.problems)
             continue
@@ -390,7 +404,9 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close!r}?)" if close else ""
 
 
-def check_semantics(spec: WorkflowSpec, source: SourceMap) -> list[Problem]:
+def check_semantics(
+    spec: WorkflowSpec, source: SourceMap, *, templates: Collection[str] | None = None
+) -> list[Problem]:
     """Everything that is well-formed but does not make sense. Returns all problems."""
     problems: list[Problem] = []
 
@@ -410,6 +426,11 @@ def check_semantics(spec: WorkflowSpec, source: SourceMap) -> list[Problem]:
         seen_states.add(s.id)
         if s.initial and s.final:
             add(("states", i), f"state {s.id!r} cannot be both initial and final")
+        if s.done and s.final:
+            add(
+                ("states", i, "done"),
+                f"state {s.id!r} is final; use outcome: completed instead of done",
+            )
         if s.outcome is not None and not s.final:
             add(
                 ("states", i, "outcome"),
@@ -521,6 +542,11 @@ def check_semantics(spec: WorkflowSpec, source: SourceMap) -> list[Problem]:
         for j, n in enumerate(tm.notify):
             if n.role is not None and n.role not in roles:
                 add((*at, "notify", j, "role"), f"unknown role {n.role!r}{_hint(n.role, roles)}")
+            if templates is not None and n.template not in templates:
+                add(
+                    (*at, "notify", j, "template"),
+                    f"unknown template {n.template!r}{_hint(n.template, templates)}",
+                )
         if tm.fire is not None:
             if tm.fire not in triggers:
                 add((*at, "fire"), f"unknown trigger {tm.fire!r}{_hint(tm.fire, triggers)}")

@@ -8,7 +8,7 @@ concurrent writer gets ``StaleDataError``, which the service turns into ``Confli
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,6 +65,8 @@ class DirectiveRow(Base):
         ),
         sa.Index("ix_directives_unit_state", "lead_unit", "state"),
         sa.Index("ix_directives_open_due", "is_open", "due"),
+        # one instance per period of a recurring series, whatever restarts happen
+        sa.UniqueConstraint("series_id", "period_key", name="uq_directives_series_period"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -89,10 +91,13 @@ class DirectiveRow(Base):
     doc_date: Mapped[date | None]
     doc_issuer: Mapped[str | None] = mapped_column(sa.String(300))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"))
+    period_key: Mapped[str | None] = mapped_column(sa.String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -117,6 +122,70 @@ class EventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class TimerRow(Base):
+    """A scheduled firing of a workflow timer for one directive.
+
+    ``status``: pending → fired | cancelled. A worker fires a timer by changing its status with a
+    conditional UPDATE in the same transaction as the timer's effects, so a timer's effect
+    happens once even with many workers or a crash in the middle.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (sa.Index("ix_timers_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    timer: Mapped[str] = mapped_column(sa.String(64))
+    state: Mapped[str] = mapped_column(sa.String(64))
+    due_at: Mapped[datetime]
+    repeat_index: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    fired_by: Mapped[str | None] = mapped_column(sa.String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OutboxRow(Base):
+    """A notification to deliver, written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    directive_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    template: Mapped[str] = mapped_column(sa.String(64))
+    recipient: Mapped[str] = mapped_column(sa.String(200))
+    recipient_role: Mapped[str | None] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class SeriesRow(Base):
+    """A recurring directive: each period creates the next instance."""
+
+    __tablename__ = "series"
+    __table_args__ = (sa.Index("ix_series_next", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workflow: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    recurrence: Mapped[str] = mapped_column(sa.String(64))
+    template: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    next_run_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -150,8 +219,97 @@ class Repository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def load_directive(self, directive_id: int) -> DirectiveRow | None:
-        return self.s.get(DirectiveRow, directive_id)
+    def load_directive(self, directive_id: int, *, for_update: bool = False) -> DirectiveRow | None:
+        return self.s.get(DirectiveRow, directive_id, with_for_update=for_update or None)
+
+    # --- timers ---------------------------------------------------------------------------
+    def next_due_timer(self, now: datetime) -> TimerRow | None:
+        """The earliest pending timer due at ``now`` (locked, skipping locked ones, on PostgreSQL)."""
+        stmt = (
+            sa.select(TimerRow)
+            .where(TimerRow.status == "pending", TimerRow.due_at <= now)
+            .order_by(TimerRow.due_at, TimerRow.id)
+            .limit(1)
+        )
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.s.scalars(stmt).first()
+
+    def mark_timer_fired(self, timer_id: int, now: datetime, worker: str) -> bool:
+        """pending → fired; False when another worker fired (or someone cancelled) it first."""
+        result = self.s.execute(
+            sa.update(TimerRow)
+            .where(TimerRow.id == timer_id, TimerRow.status == "pending")
+            .values(status="fired", fired_at=now, fired_by=worker, attempts=TimerRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def set_timer_status(self, timer_id: int, status: str) -> None:
+        self.s.execute(
+            sa.update(TimerRow)
+            .where(TimerRow.id == timer_id)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+
+    def defer_timer(self, timer_id: int, now: datetime, error: str) -> None:
+        """Keep a failed timer pending and retry it later, backing off with each attempt."""
+        timer = self.s.get(TimerRow, timer_id)
+        if timer is None or timer.status != "pending":
+            return
+        timer.attempts += 1
+        timer.last_error = error[:2000]
+        timer.due_at = now + timedelta(minutes=min(60 * 24, 5 * 2 ** min(timer.attempts, 10)))
+
+    def cancel_timers(self, directive_id: int, only: list[str] | None = None) -> None:
+        stmt = sa.update(TimerRow).where(
+            TimerRow.directive_id == directive_id, TimerRow.status == "pending"
+        )
+        if only is not None:
+            stmt = stmt.where(TimerRow.timer.in_(only))
+        self.s.execute(stmt.values(status="cancelled").execution_options(synchronize_session=False))
+
+    def timers(self, directive_id: int) -> list[TimerRow]:
+        stmt = (
+            sa.select(TimerRow)
+            .where(TimerRow.directive_id == directive_id)
+            .order_by(TimerRow.due_at, TimerRow.id)
+        )
+        return list(self.s.scalars(stmt))
+
+    def next_due_series(self, now: datetime) -> SeriesRow | None:
+        stmt = (
+            sa.select(SeriesRow)
+            .where(SeriesRow.active.is_(True), SeriesRow.next_run_at <= now)
+            .order_by(SeriesRow.next_run_at, SeriesRow.id)
+            .limit(1)
+        )
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.s.scalars(stmt).first()
+
+    def series_has_period(self, series_id: int, period_key: str) -> bool:
+        stmt = sa.select(DirectiveRow.id).where(
+            DirectiveRow.series_id == series_id, DirectiveRow.period_key == period_key
+        )
+        return self.s.scalar(stmt) is not None
+
+    def next_wakeup(self) -> datetime | None:
+        t = self.s.scalar(
+            sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending")
+        )
+        sr = self.s.scalar(
+            sa.select(sa.func.min(SeriesRow.next_run_at)).where(SeriesRow.active.is_(True))
+        )
+        values = [
+            UTCDateTime().process_result_value(v, self.s.get_bind().dialect)
+            if v is not None and v.tzinfo is None
+            else v
+            for v in (t, sr)
+        ]
+        present = [v for v in values if v is not None]
+        return min(present) if present else None
 
     def last_event(self, directive_id: int) -> EventRow | None:
         stmt = (
