@@ -27,11 +27,9 @@ from .scheduler import Worker
 from .service import Engine, FiredTimer, NewDirective
 from .status import Status
 
-DOC = {
-    "doc_number": "/TB-STTTT",
-    "doc_date": date(2024, 3, 18),
-    "doc_issuer": "Sở Thông tin và Truyền thông tỉnh Đắk Nông",
-}
+DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
+DOC_DATE = date(2024, 3, 18)
+DOC_ISSUER = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
 UNIT = "Thanh tra Sở"
 PEOPLE: dict[str, dict[str, Any]] = {
     "thang": {"name": "Hoàng Mạnh Thắng (Phó Giám đốc Sở)", "roles": ["reviewer"]},
@@ -72,7 +70,9 @@ def _directives(engine: Engine) -> dict[str, int]:
                 lead_unit=UNIT,
                 assignee=assignee,
                 reviewer="thang",
-                **DOC,
+                doc_number=DOC_NUMBER,
+                doc_date=DOC_DATE,
+                doc_issuer=DOC_ISSUER,
             ),
         )
         ids[key] = d.id
