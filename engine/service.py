@@ -513,9 +513,16 @@ class Engine:
         actor: Actor,
         payload: Mapping[str, Any] | None,
         now: datetime,
+        *,
+        entered_at: datetime | None = None,
     ) -> None:
         """Decide and apply one transition inside the caller's transaction: state, progress,
-        due date, data, the audit event, and the timers of the state left and entered."""
+        due date, data, the audit event, and the timers of the state left and entered.
+
+        ``entered_at`` (default ``now``) is when the new state counts as entered for its
+        timers: a transition fired by a late timer counts from when it was due, so a worker
+        that was down catches up the whole escalation chain."""
+        entered_at = entered_at or now
         compiled = self._compiled(repo, row.workflow, row.workflow_version)
         decision = compiled.decide(
             row.state,
@@ -561,12 +568,14 @@ class Engine:
         )
         if decision.source != decision.dest:
             repo.cancel_timers(row.id)
-            self._schedule_timers(repo, row, compiled, entered_at=now)
+            self._schedule_timers(repo, row, compiled, entered_at=entered_at)
         elif row.due != old_due:
             repo.cancel_timers(
                 row.id, only=[tm.id for tm in compiled.spec.timers if is_due_relative(tm)]
             )
-            self._schedule_timers(repo, row, compiled, entered_at=now, due_relative_only=True)
+            self._schedule_timers(
+                repo, row, compiled, entered_at=entered_at, due_relative_only=True
+            )
         repo.s.flush()
 
     def _schedule_timers(
@@ -702,7 +711,7 @@ class Engine:
         )
         fired_trigger = None
         if spec.fire is not None:
-            self._apply(repo, row, spec.fire, SCHEDULER, {}, now)
+            self._apply(repo, row, spec.fire, SCHEDULER, {}, now, entered_at=timer.due_at)
             fired_trigger = spec.fire
         elif spec.repeat is not None and timer.repeat_index < spec.repeat.max:
             nxt = next_repeat_at(spec, timer.due_at, self.calendar)

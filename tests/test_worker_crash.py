@@ -1,0 +1,105 @@
+"""Kill a real worker process (SIGKILL) while it fires a batch; restart it; every due timer
+has fired exactly once (counted from the audit trail), none lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from dondoc import Actor, Engine, FakeClock, NewDirective
+from dondoc.store import EventRow, OutboxRow, TimerRow
+
+N_DIRECTIVES = 300  # × 2 timers (reminder, overdue) = 600 due timers
+
+
+def _worker(db_url: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dondoc.cli",
+            "worker",
+            "--once",
+            "--db",
+            db_url,
+            "--name",
+            "crashy",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _fired(engine: Engine) -> int:
+    with engine.db.connect() as c:
+        return int(c.scalar(sa.select(sa.func.count()).where(TimerRow.status == "fired")) or 0)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_then_restart_fires_each_timer_exactly_once(db_url: str) -> None:
+    # Directives created "in January 2024": every timer is long due for the real clock.
+    engine = Engine(db_url, clock=FakeClock(datetime(2024, 1, 2, 2, tzinfo=UTC)))
+    board = Actor.of("thang", "reviewer")
+    for i in range(N_DIRECTIVES):
+        engine.create_directive(
+            board,
+            "monthly_briefing_task",
+            NewDirective(
+                title=f"Nhiệm vụ {i}", assignee=f"cv{i}", lead_unit="Phòng 1", due=date(2024, 1, 10)
+            ),
+        )
+    total = 2 * N_DIRECTIVES
+    with engine.db.connect() as c:
+        assert c.scalar(sa.select(sa.func.count()).select_from(TimerRow)) == total
+
+    proc = _worker(db_url)
+    deadline = time.monotonic() + 120
+    while _fired(engine) < total // 5:
+        assert proc.poll() is None, (
+            f"the worker finished before it could be killed: {proc.stderr.read() if proc.stderr else ''}"
+        )
+        assert time.monotonic() < deadline, "the worker made no progress"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    fired_before_restart = _fired(engine)
+    assert 0 < fired_before_restart < total, "the kill must land mid-batch"
+
+    restart = _worker(db_url)
+    _out, err = restart.communicate(timeout=300)
+    assert restart.returncode == 0, err
+    assert "caught up:" in err and f"{total - fired_before_restart} timer(s) fired" in err
+
+    with engine.db.connect() as c:
+        statuses = Counter(c.scalars(sa.select(TimerRow.status)))
+        timer_events = [
+            json.loads(p) if isinstance(p, str) else p
+            for p in c.scalars(sa.select(EventRow.payload).where(EventRow.kind == "timer"))
+        ]
+        overdue = c.scalar(
+            sa.select(sa.func.count()).where(
+                EventRow.kind == "transition", EventRow.trigger == "mark_overdue"
+            )
+        )
+        outbox = c.scalar(sa.select(sa.func.count()).select_from(OutboxRow))
+    assert statuses == {"fired": total}
+    per_timer = Counter(p["timer_row"] for p in timer_events)
+    assert len(per_timer) == total and set(per_timer.values()) == {1}  # each fired exactly once
+    assert overdue == N_DIRECTIVES
+    # reminder → assignee; overdue → chasing letter to the assignee + escalation to the assigner
+    assert outbox == 3 * N_DIRECTIVES
+    assert engine.verify_audit().ok
+    engine.db.dispose()
