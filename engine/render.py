@@ -41,11 +41,46 @@ class TemplateError(DondocError):
 
 
 def long_date(value: date | datetime | str | None) -> str:
-    """'ngày 05 tháng 02 năm 2024' (two-digit day and month, as Decree 30/2020 writes them)."""
+    """'ngày 05 tháng 02 năm 2024', 'ngày 18 tháng 3 năm 2024'.
+
+    Decree 30/2020, appendix I: a day below 10 and the months 1 and 2 take a leading zero
+    (so "tháng 01" cannot be misread as "tháng 10"); months 3-12 are written as they are.
+    """
     d = _as_date(value)
     if d is None:
-        return "ngày … tháng … năm …"
-    return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+        return "ngày     tháng     năm     "
+    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def place_date(place: str | None, value: date | datetime | str | None) -> str:
+    """'Đắk Nông, ngày 18 tháng 3 năm 2024' — the place-and-date line of a document."""
+    return (
+        f"{place}, {long_date(value)}"
+        if place
+        else long_date(value)[0].upper() + long_date(value)[1:]
+    )
+
+
+def doc_number(number: str | int | None, kind: str, issuer_abbr: str | None = None) -> str:
+    """'Số: 05/TB-STTTT'; a blank number ('Số:    /CV-STTTT') is left for the clerk to fill."""
+    n = (
+        ""
+        if number in (None, "")
+        else (f"{int(number):02d}" if str(number).isdigit() else str(number))
+    )
+    symbol = f"{kind}-{issuer_abbr}" if issuer_abbr else kind
+    return f"Số: {n or '     '}/{symbol}"
+
+
+def status_label(value: str) -> str:
+    """A status or outcome code in Vietnamese ('in_progress_overdue' → 'Đang thực hiện quá hạn')."""
+    from .status import Status
+
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
 
 
 def short_date(value: date | datetime | str | None) -> str:
@@ -90,7 +125,14 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(ngay=long_date, dmy=short_date)
+        self.env.filters.update(
+            ngay=long_date,
+            long_date=long_date,
+            dmy=short_date,
+            place_date=place_date,
+            status_label=status_label,
+        )
+        self.env.globals.update(doc_number=doc_number)
 
     def template_ids(self) -> set[str]:
         """Ids of every text template available (bundled or admin)."""

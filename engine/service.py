@@ -30,6 +30,8 @@ from .deadlines import Recurrence, parse_deadline
 from .directory import Directory, SimpleDirectory
 from .errors import ConflictError, DondocError, NotFound, PayloadError, Problem, WorkflowError
 from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from .office import Office
+from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
 from .render import Renderer, TemplateError
 from .spec import parse_workflow
@@ -650,16 +652,10 @@ class Engine:
             repo.set_timer_status(timer.id, "cancelled")
             return FiredTimer(timer.id, row.id, timer.timer, skipped=True)
         record = self._to_record(repo, row)
-        today = local_date(now)
         context = {
-            "directive": asdict(record),
+            **self._directive_context(record, now),
             "timer": {"id": spec.id, "label": spec.label or spec.id},
             "repeat_index": timer.repeat_index,
-            "days_late": days_late(row.due, today),
-            "working_days_left": (
-                max(0, self.calendar.working_days_between(today, row.due)) if row.due else None
-            ),
-            "now": now,
         }
         notified: list[str] = []
         for n in spec.notify:
@@ -737,6 +733,118 @@ class Engine:
             due_at=timer.due_at,
             state_after=row.state,
         )
+
+    # --- documents --------------------------------------------------------------------------
+    def _directive_context(self, record: Directive, now: datetime) -> dict[str, Any]:
+        """What templates see of a directive: its fields, people's names, days left/late."""
+        today = local_date(now)
+        names = {
+            f"{role}_name": self.directory.person(who).name if who else None
+            for role, who in (
+                ("assignee", record.assignee),
+                ("assigner", record.assigner),
+                ("reviewer", record.reviewer),
+            )
+        }
+        directive = {**asdict(record), **names}
+        assignee = asdict(self.directory.person(record.assignee or "—"))
+        return {
+            "directive": directive,
+            "directive_issuer": record.doc_issuer or "",
+            "assignee": assignee,
+            "recipient": assignee,
+            "days_late": record.days_late,
+            "working_days_left": (
+                max(0, self.calendar.working_days_between(today, record.due))
+                if record.due
+                else None
+            ),
+            "repeat_index": 1,
+            "today": today,
+            "now": now,
+        }
+
+    def document_context(
+        self,
+        template: str,
+        *,
+        directive_id: int | None = None,
+        office: Office | None = None,
+        against: str = "current",
+        scope: str | None = None,
+        report_to: str | None = None,
+    ) -> dict[str, Any]:
+        """The context a document template is rendered with (see :meth:`render_document`)."""
+        now = self.clock.now()
+        base: dict[str, Any] = {
+            "office": asdict(office or Office()),
+            "today": local_date(now),
+            "now": now,
+            "directive_issuer": "",
+        }
+        if template == "progress_report":
+            rows = self.statistics(against=against)
+            statuses = [s.value for s in Status]
+            totals = {s: sum(r.counts[Status(s)] for r in rows) for s in statuses}
+            totals["total"] = sum(r.total for r in rows)
+            overdue = []
+            for d in self.directives(open_only=True):
+                due = d.original_due if against == "original" else d.due
+                if due is not None and local_date(now) > due:
+                    names = self._directive_context(d, now)["directive"]
+                    overdue.append({**names, "days_late": days_late(due, local_date(now))})
+            overdue.sort(key=lambda x: -x["days_late"])
+            return {
+                **base,
+                "rows": [
+                    {
+                        "key": r.key,
+                        "total": r.total,
+                        "counts": {s.value: n for s, n in r.counts.items()},
+                    }
+                    for r in rows
+                ],
+                "totals": totals,
+                "overdue": overdue,
+                "against": against,
+                "scope": scope,
+                "report_to": report_to,
+            }
+        if directive_id is None:
+            raise PayloadError("directive", f"template {template!r} needs a directive")
+        context = {**base, **self._directive_context(self.get(directive_id), now)}
+        context["directive_issuer"] = context["directive"]["doc_issuer"] or ""
+        context["history"] = [asdict(e) for e in self.history(directive_id)]
+        return context
+
+    def render_document(
+        self,
+        template: str,
+        *,
+        fmt: str = "html",
+        directive_id: int | None = None,
+        office: Office | None = None,
+        against: str = "current",
+        scope: str | None = None,
+        report_to: str | None = None,
+    ) -> bytes:
+        """Render ``template`` for a directive (or, for ``progress_report``, for all of them)
+        as ``html``, ``txt`` or ``pdf``. Returns bytes (UTF-8 for html and txt)."""
+        if fmt not in ("html", "txt", "pdf"):
+            raise PayloadError("format", "expected html, txt or pdf")
+        context = self.document_context(
+            template,
+            directive_id=directive_id,
+            office=office,
+            against=against,
+            scope=scope,
+            report_to=report_to,
+        )
+        if fmt == "txt":
+            msg = self.renderer.render_text(template, context)
+            return f"{msg.subject}\n\n{msg.body}".encode()
+        html = self.renderer.render_html(template, context)
+        return html.encode() if fmt == "html" else html_to_pdf(html)
 
     def next_wakeup(self) -> datetime | None:
         """When the scheduler next has work: the earliest pending timer or series period."""
