@@ -121,18 +121,35 @@ def validate(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Workflow files or folders (default: bundled).")
     ] = None,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option("--templates", envvar="DONDOC_TEMPLATES", help="Admin template folder."),
+    ] = None,
 ) -> None:
-    """Check workflow files; print one `path:line:column: message` line per problem."""
+    """Check workflow files and the templates their timers use; one `path:line:column: message`
+    line per problem."""
+    from .render import Renderer
+
     files = list(paths) if paths else bundled_workflow_files()
+    renderer = Renderer(templates_dir)
+    problems: list[errors.Problem] = []
+    loaded = []
     try:
-        loaded = load_workflow_files(files)
+        loaded = load_workflow_files(files, templates=renderer.template_ids())
     except errors.WorkflowError as exc:
-        for p in exc.problems:
+        problems.extend(exc.problems)
+    used = sorted({n.template for lw in loaded for t in lw.spec.timers for n in t.notify})
+    for template_id in used:
+        problems.extend(renderer.check(template_id))
+    if problems:
+        for p in sorted(set(problems)):
             sys.stdout.write(f"{p}\n")
-        err.print(f"{len(exc.problems)} problem(s) found")
-        raise typer.Exit(1) from None
+        err.print(f"{len(set(problems))} problem(s) found")
+        raise typer.Exit(1)
     for lw in loaded:
         out.print(f"ok  {lw.path}  ({lw.spec.workflow} v{lw.spec.version})")
+    if used:
+        out.print(f"ok  templates: {', '.join(used)}")
 
 
 @app.command()
@@ -401,6 +418,95 @@ def audit_verify(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None) -> None:
 
 
 @app.command()
+def render(
+    template: Annotated[
+        str,
+        typer.Argument(
+            help="chasing_letter, reminder, escalation, self_assessment, progress_report, or an admin template id."
+        ),
+    ],
+    directive_id: Annotated[int | None, typer.Option("--directive", help="Directive id.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="pdf, html or txt.")] = "pdf",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Output file (default: stdout for html/txt)."),
+    ] = None,
+    office_file: Annotated[
+        Path | None, typer.Option("--office", help="Office profile YAML (header, signer).")
+    ] = None,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates",
+            envvar="DONDOC_TEMPLATES",
+            help="Admin template folder (overrides bundled ones by name).",
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option(help="People/units directory YAML (names).")
+    ] = None,
+    against: Annotated[
+        str, typer.Option(help="progress_report: current or original due dates.")
+    ] = "current",
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Render a document for a directive (or the progress report) as PDF, HTML or text."""
+    from .directory import SimpleDirectory
+    from .office import Office
+    from .render import Renderer
+
+    engine = Engine(
+        db,
+        workflows=load_workflows(*(str(p) for p in extra or []), template_dir=templates_dir),
+        renderer=Renderer(templates_dir),
+        directory=SimpleDirectory.from_file(directory) if directory else None,
+    )
+    data = engine.render_document(
+        template,
+        fmt=fmt,
+        directive_id=directive_id,
+        against=against,
+        office=Office.from_file(office_file) if office_file else None,
+    )
+    if output is None:
+        if fmt == "pdf":
+            err.print("error: PDF is binary; give -o FILE")
+            raise typer.Exit(2)
+        sys.stdout.write(data.decode())
+        return
+    output.write_bytes(data)
+    out.print(f"wrote {output} ({len(data):,} bytes)")
+
+
+@app.command("outbox")
+def outbox_list(
+    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List notifications in the outbox (failed ones are the dead letters)."""
+    items = _engine(db, extra).outbox(status=status, limit=limit)
+    if as_json:
+        _print_json([asdict(m) for m in items])
+        return
+    table = Table("id", "trạng thái", "người nhận", "mẫu", "tiêu đề", "lần gửi", "lỗi")
+    for m in items:
+        table.add_row(
+            str(m.id),
+            m.status,
+            m.recipient,
+            m.template,
+            m.subject[:60],
+            str(m.attempts),
+            (m.last_error or "")[:40],
+        )
+    out.print(table)
+
+
+@app.command()
 def demo(
     db: Annotated[
         str | None, typer.Option("--db", help="Keep the result in this (empty) database.")
@@ -424,11 +530,40 @@ def worker(
         Path | None, typer.Option(help="People/units directory YAML (for recipients).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="Worker name in logs and audit.")] = None,
+    smtp_host: Annotated[
+        str | None,
+        typer.Option(envvar="DONDOC_SMTP_HOST", help="Deliver e-mail through this SMTP server."),
+    ] = None,
+    smtp_port: Annotated[int, typer.Option(envvar="DONDOC_SMTP_PORT")] = 25,
+    smtp_from: Annotated[str, typer.Option(envvar="DONDOC_SMTP_FROM")] = "dondoc@localhost",
+    smtp_starttls: Annotated[bool, typer.Option(envvar="DONDOC_SMTP_STARTTLS")] = False,
+    smtp_user: Annotated[str | None, typer.Option(envvar="DONDOC_SMTP_USER")] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DONDOC_WEBHOOK_URL", help="Default webhook for recipients without one."
+        ),
+    ] = None,
+    outbox_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="DONDOC_OUTBOX_FILE",
+            help="Fallback sink: append messages as JSON lines (default: the log).",
+        ),
+    ] = None,
+    no_delivery: Annotated[
+        bool,
+        typer.Option("--no-delivery", help="Fire timers only; leave the outbox to another worker."),
+    ] = False,
 ) -> None:
-    """Run the scheduler: fire due timers and create recurring directives; stop on SIGTERM."""
+    """Run the scheduler: fire due timers, create recurring directives, deliver the outbox.
+
+    Secrets come from the environment: DONDOC_SMTP_PASSWORD, DONDOC_WEBHOOK_SECRET.
+    """
     import logging
 
     from .directory import SimpleDirectory
+    from .outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
     from .scheduler import Worker
 
     logging.basicConfig(
@@ -441,7 +576,24 @@ def worker(
         workflows=_registry(extra),
         directory=SimpleDirectory.from_file(directory) if directory else None,
     )
+    if not no_delivery:
+        router = Router(
+            fallback=_LogSink() if outbox_file is None else FileSink(outbox_file),
+            email=SmtpSink(
+                smtp_host,
+                smtp_port,
+                smtp_from,
+                starttls=smtp_starttls,
+                username=smtp_user,
+                password=os.environ.get("DONDOC_SMTP_PASSWORD"),
+            )
+            if smtp_host
+            else None,
+            webhook=WebhookSink(webhook_url, os.environ.get("DONDOC_WEBHOOK_SECRET", "")),
+        )
     w = Worker(engine, name=name, interval=interval)
+    if not no_delivery:
+        w.deliverer = Deliverer(engine, router, worker=w.name)
     if once:
         report = w.run_pending()
         logging.getLogger("dondoc.worker").info(
@@ -452,6 +604,17 @@ def worker(
         )
         return
     w.serve()
+
+
+class _LogSink:
+    """Fallback sink for the embedded default: a message is delivered to the worker's log."""
+
+    name = "log"
+
+    def send(self, message: Any, to: Any) -> None:
+        import logging
+
+        logging.getLogger("dondoc.outbox").info("to %s <%s>: %s", to.name, to.id, message.subject)
 
 
 def main() -> None:

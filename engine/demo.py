@@ -199,8 +199,11 @@ START = at(18, 3, 9)
 END = at(15, 7, 17)
 
 
-def run_demo(db_url: str | None = None, console: Console | None = None) -> Engine:
-    """Run the showcase and print it. Returns the engine (its database holds the result)."""
+def run_demo(
+    db_url: str | None = None, console: Console | None = None, *, until: datetime = END
+) -> Engine:
+    """Run the showcase (up to ``until``) and print it. Returns the engine; with ``db_url``
+    its database keeps the result."""
     out = console or Console(highlight=False)
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if db_url is None:
@@ -253,6 +256,8 @@ def run_demo(db_url: str | None = None, console: Console | None = None) -> Engin
             f"{names.get(d.assignee or '', d.assignee)}; hạn {due} ({d.due_text})"
         )
     for step in SCRIPT:
+        if step.when > until:
+            break
         worker.advance(clock, step.when)
         did = ids[step.key]
         try:
@@ -271,7 +276,7 @@ def run_demo(db_url: str | None = None, console: Console | None = None) -> Engin
             f"[dim]{stamp()}[/dim]  [cyan]👤 {names.get(ev.actor, ev.actor)}[/cyan]: {label} — "
             f"{short(did)} → {d.state_label}{late}"
         )
-    worker.advance(clock, END)
+    worker.advance(clock, until)
 
     out.rule(f"Tình hình thực hiện đến {stamp()}")
     grid_table = Table("Đơn vị")

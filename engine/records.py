@@ -98,3 +98,5 @@ class OutboxMessage:
     attempts: int
     created_at: datetime
     sent_at: datetime | None
+    last_error: str | None = None
+    sink: str | None = None

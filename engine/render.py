@@ -11,17 +11,19 @@ templates by file name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .clock import VN_TZ
-from .errors import DondocError
+from .errors import DondocError, Problem
+from .records import Directive
 
 TEXT_SUFFIX = ".txt.j2"
 HTML_SUFFIX = ".html.j2"
@@ -99,6 +101,112 @@ def _as_date(value: date | datetime | str | None) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _first_line(source: str, name: str) -> int:
+    for i, line in enumerate(source.splitlines(), 1):
+        if name in line:
+            return i
+    return 1
+
+
+def _template_line(exc: BaseException, path: str) -> int:
+    """The template line an exception was raised from (Jinja2 puts template frames in the
+    traceback with the template's file name and line)."""
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _sample_directive() -> dict[str, Any]:
+    sample: dict[str, Any] = {}
+    for f in fields(Directive):
+        sample[f.name] = None
+    sample.update(
+        id=1,
+        workflow="sample",
+        workflow_version=1,
+        title="Nhiệm vụ mẫu",
+        content="Nội dung",
+        state="assigned",
+        state_label="Đã giao",
+        is_open=True,
+        progress=0,
+        cooperating_units=(),
+        data={},
+        version=1,
+        due=date(2024, 6, 30),
+        due_text="Trước ngày 01/07/2024",
+        status="in_progress_on_time",
+        status_label="Đang thực hiện trong hạn",
+        days_late=0,
+        assignee_name="Người được giao",
+        assigner_name="Người giao",
+        reviewer_name="Người xem xét",
+    )
+    return sample
+
+
+SAMPLE_PERSON = {"id": "p", "name": "Người nhận", "email": None, "webhook": None}
+#: What notification and document templates may use (see Engine._directive_context).
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "directive": _sample_directive(),
+    "directive_issuer": "Cơ quan",
+    "assignee": SAMPLE_PERSON,
+    "recipient": SAMPLE_PERSON,
+    "days_late": 0,
+    "working_days_left": 3,
+    "repeat_index": 1,
+    "today": date(2024, 6, 25),
+    "now": datetime(2024, 6, 25, 2, 0, tzinfo=UTC),
+    "timer": {"id": "t", "label": "t"},
+    "office": {
+        "name": "CƠ QUAN",
+        "parent": None,
+        "abbreviation": "CQ",
+        "place": "Hà Nội",
+        "authority": None,
+        "signer_position": None,
+        "signer_name": None,
+        "archive": ("Lưu: VT",),
+    },
+    "history": [],
+}
+_COUNTS = {
+    "completed_on_time": 1,
+    "completed_late": 0,
+    "in_progress_on_time": 0,
+    "due_soon": 0,
+    "in_progress_overdue": 0,
+    "no_deadline": 0,
+    "cancelled": 0,
+}
+SAMPLE_REPORT_CONTEXT: dict[str, Any] = {
+    **{k: SAMPLE_CONTEXT[k] for k in ("office", "today", "now", "directive_issuer")},
+    "rows": [{"key": "Phòng 1", "total": 1, "counts": _COUNTS}],
+    "totals": {"total": 1, **_COUNTS},
+    "overdue": [{**_sample_directive(), "days_late": 3}],
+    "against": "current",
+    "scope": None,
+    "report_to": None,
+}
+
+
+def is_report(template_id: str) -> bool:
+    """Templates named ``*_report`` render statistics over many directives, not one."""
+    return template_id.endswith("_report")
+
+
+def sample_context(template_id: str) -> dict[str, Any]:
+    return SAMPLE_REPORT_CONTEXT if is_report(template_id) else SAMPLE_CONTEXT
+
+
+#: Names the shared layout's child templates define with {% set %}.
+LAYOUT_NAMES = {"kind_code", "summary_under_number", "forms"}
+
+
 def bundled_template_dir() -> Path:
     return Path(str(resources.files("dondoc.templates")))
 
@@ -148,6 +256,43 @@ class Renderer:
         body = "\n".join(lines[1:]).strip("\n") + "\n"
         return Rendered(subject, body)
 
+    def check(self, template_id: str) -> list[Problem]:
+        """Compile ``<id>.txt.j2`` (required) and ``<id>.html.j2`` (optional) and render them
+        against a sample directive: syntax errors, unknown filters, unknown variables and
+        misspelt attributes come back as problems with the template's file and line."""
+        problems: list[Problem] = []
+        for suffix, required in ((TEXT_SUFFIX, True), (HTML_SUFFIX, False)):
+            name = template_id + suffix
+            assert self.env.loader is not None
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, name)
+            except jinja2.TemplateNotFound:
+                if required:
+                    problems.append(Problem(name, 1, 1, "template not found"))
+                continue
+            path = filename or name
+            try:
+                tree = self.env.parse(source, name, filename)
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(Problem(path, exc.lineno or 1, 1, exc.message or "syntax error"))
+                continue
+            sample = sample_context(template_id)
+            known = set(sample) | set(self.env.globals) | LAYOUT_NAMES
+            for var in sorted(meta.find_undeclared_variables(tree) - known):
+                problems.append(
+                    Problem(path, _first_line(source, var), 1, f"unknown variable {var!r}")
+                )
+            try:
+                self.env.get_template(name).render(**sample)
+            except jinja2.UndefinedError as exc:
+                problems.append(
+                    Problem(path, _template_line(exc, path), 1, f"undefined: {exc.message}")
+                )
+            except jinja2.exceptions.SecurityError as exc:
+                problems.append(Problem(path, _template_line(exc, path), 1, f"not allowed: {exc}"))
+        return problems
+
     def render_html(self, template_id: str, context: Mapping[str, Any]) -> str:
         return self._render(template_id + HTML_SUFFIX, context)
 
@@ -164,3 +309,7 @@ class Renderer:
             raise TemplateError(name, f"undefined variable: {exc.message}") from None
         except jinja2.exceptions.SecurityError as exc:
             raise TemplateError(name, f"not allowed in a template: {exc}") from None
+        except Exception as exc:  # anything else a template's own code raised
+            raise TemplateError(
+                name, f"failed while rendering: {type(exc).__name__}: {exc}"
+            ) from None

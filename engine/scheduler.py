@@ -27,6 +27,7 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .clock import VN_TZ, FakeClock
+from .outbox import Deliverer, DeliveryReport
 from .records import Directive
 from .service import Engine, FiredTimer
 
@@ -40,6 +41,7 @@ class SweepReport:
     fired: list[FiredTimer] = field(default_factory=list)
     created: list[Directive] = field(default_factory=list)
     errors: list[FiredTimer] = field(default_factory=list)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
     def count(self) -> int:
@@ -60,12 +62,14 @@ class Worker:
         interval: float = 30.0,
         max_per_sweep: int | None = None,
         listener: Listener | None = None,
+        deliverer: Deliverer | None = None,
     ) -> None:
         self.engine = engine
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.interval = interval
         self.max_per_sweep = max_per_sweep
         self.listener = listener
+        self.deliverer = deliverer
         self._busy = threading.Lock()
         self._scheduler: BlockingScheduler | None = None
 
@@ -88,6 +92,16 @@ class Worker:
             if not result.skipped:
                 report.fired.append(result)
                 self._emit(result)
+        if self.deliverer is not None:
+            report.delivery = self.deliverer.deliver_pending()
+            for m in report.delivery.sent:
+                log.info("delivered message %s to %s: %s", m.id, m.recipient, m.subject)
+            for m, why in report.delivery.retried:
+                log.warning(
+                    "message %s to %s not delivered, will retry: %s", m.id, m.recipient, why
+                )
+            for m, why in report.delivery.failed:
+                log.error("message %s to %s failed for good: %s", m.id, m.recipient, why)
         return report
 
     def _emit(self, item: FiredTimer | Directive) -> None:
@@ -108,7 +122,7 @@ class Worker:
         """Move a fake clock to ``until``, sweeping at every due instant on the way."""
         total = SweepReport()
         while True:
-            nxt = self.engine.next_wakeup()
+            nxt = self.engine.next_wakeup(outbox=self.deliverer is not None)
             if nxt is None or nxt > until:
                 break
             if nxt > clock.now():
@@ -136,7 +150,7 @@ class Worker:
         if self._scheduler is None:
             return
         try:
-            nxt = self.engine.next_wakeup()
+            nxt = self.engine.next_wakeup(outbox=self.deliverer is not None)
         except Exception:
             log.exception("cannot read the next due time; relying on the safety interval")
             return
@@ -190,3 +204,6 @@ def _merge(into: SweepReport, other: SweepReport) -> None:
     into.fired.extend(other.fired)
     into.created.extend(other.created)
     into.errors.extend(other.errors)
+    into.delivery.sent.extend(other.delivery.sent)
+    into.delivery.retried.extend(other.delivery.retried)
+    into.delivery.failed.extend(other.delivery.failed)

@@ -33,7 +33,7 @@ from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
 from .office import Office
 from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
-from .render import Renderer, TemplateError
+from .render import Renderer, TemplateError, is_report
 from .spec import parse_workflow
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
@@ -782,7 +782,7 @@ class Engine:
             "now": now,
             "directive_issuer": "",
         }
-        if template == "progress_report":
+        if is_report(template):
             rows = self.statistics(against=against)
             statuses = [s.value for s in Status]
             totals = {s: sum(r.counts[Status(s)] for r in rows) for s in statuses}
@@ -846,10 +846,11 @@ class Engine:
         html = self.renderer.render_html(template, context)
         return html.encode() if fmt == "html" else html_to_pdf(html)
 
-    def next_wakeup(self) -> datetime | None:
-        """When the scheduler next has work: the earliest pending timer or series period."""
+    def next_wakeup(self, *, outbox: bool = False) -> datetime | None:
+        """When the scheduler next has work: the earliest pending timer or series period (and,
+        with ``outbox``, the next message to deliver or retry)."""
         with self._tx() as repo:
-            return repo.next_wakeup()
+            return repo.next_wakeup(outbox=outbox)
 
     # --- queries ---------------------------------------------------------------------------
     def get(self, directive_id: int) -> Directive:
@@ -935,23 +936,57 @@ class Engine:
                 stmt = stmt.where(OutboxRow.directive_id == directive_id)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            return [
-                OutboxMessage(
-                    id=o.id,
-                    idempotency_key=o.idempotency_key,
-                    directive_id=o.directive_id,
-                    template=o.template,
-                    recipient=o.recipient,
-                    recipient_role=o.recipient_role,
-                    subject=o.subject,
-                    body=o.body,
-                    status=o.status,
-                    attempts=o.attempts,
-                    created_at=o.created_at,
-                    sent_at=o.sent_at,
-                )
-                for o in repo.s.scalars(stmt)
-            ]
+            return [_outbox_record(o) for o in repo.s.scalars(stmt)]
+
+    def claim_message(
+        self, worker: str, lease: timedelta = timedelta(minutes=5)
+    ) -> OutboxMessage | None:
+        """Claim the oldest deliverable message (pending and due, or a claim whose lease
+        expired) for ``worker``: it becomes ``sending`` until ``lease`` from now. Committed."""
+        now = self.clock.now()
+        with self._tx() as repo:
+            row = repo.next_deliverable(now)
+            if row is None:
+                return None
+            row.status = "sending"
+            row.claimed_by = worker
+            row.claimed_until = now + lease
+            row.attempts += 1
+            repo.s.flush()
+            return _outbox_record(row)
+
+    def mark_sent(self, message_id: int, worker: str, sink: str) -> bool:
+        """Record a confirmed delivery (False when the claim was lost to another worker)."""
+        now = self.clock.now()
+        with self._tx() as repo:
+            return repo.finish_message(message_id, worker, status="sent", sent_at=now, sink=sink)
+
+    def mark_failed(
+        self,
+        message_id: int,
+        worker: str,
+        error: str,
+        *,
+        retryable: bool,
+        max_attempts: int,
+        retry_in: timedelta,
+    ) -> str:
+        """Record a failed attempt: back to ``pending`` (retry after ``retry_in``) or, when
+        permanent or out of attempts, ``failed``. Returns the new status."""
+        now = self.clock.now()
+        with self._tx() as repo:
+            row = repo.s.get(OutboxRow, message_id)
+            if row is None or row.status != "sending" or row.claimed_by != worker:
+                return row.status if row is not None else "missing"
+            row.last_error = error[:2000]
+            row.claimed_by = None
+            row.claimed_until = None
+            if retryable and row.attempts < max_attempts:
+                row.status = "pending"
+                row.next_attempt_at = now + retry_in
+            else:
+                row.status = "failed"
+            return row.status
 
     def outbox_count(self, status: str = "pending") -> int:
         with self._tx() as repo:
@@ -1052,6 +1087,25 @@ def _read_recurrence(text: str, today: date, calendar: WorkingCalendar) -> Recur
             "recurrence", f"{text!r} does not repeat; e.g. 'trước ngày 20 hàng tháng'"
         )
     return parsed.recurrence
+
+
+def _outbox_record(o: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=o.id,
+        idempotency_key=o.idempotency_key,
+        directive_id=o.directive_id,
+        template=o.template,
+        recipient=o.recipient,
+        recipient_role=o.recipient_role,
+        subject=o.subject,
+        body=o.body,
+        status=o.status,
+        attempts=o.attempts,
+        created_at=o.created_at,
+        sent_at=o.sent_at,
+        last_error=o.last_error,
+        sink=o.sink,
+    )
 
 
 def _event_record(e: EventRow) -> AuditEvent:

@@ -17,6 +17,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from .errors import SchemaError
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
@@ -169,6 +171,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_until: Mapped[datetime | None]
+    sink: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class SeriesRow(Base):
@@ -207,6 +212,24 @@ def make_engine(url: str) -> sa.Engine:
 
 def create_schema(engine: sa.Engine) -> None:
     Base.metadata.create_all(engine)
+    check_schema(engine)
+
+
+def check_schema(engine: sa.Engine) -> None:
+    """Refuse a database whose tables lack columns this version of dondoc uses."""
+    inspector = sa.inspect(engine)
+    missing: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            missing.append(f"table {table.name}")
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        missing.extend(f"{table.name}.{c.name}" for c in table.columns if c.name not in present)
+    if missing:
+        raise SchemaError(
+            f"the database schema is older than this dondoc expects (missing: {', '.join(missing)}); "
+            "upgrade it, or start from a new database"
+        )
 
 
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
@@ -295,20 +318,62 @@ class Repository:
         )
         return self.s.scalar(stmt) is not None
 
-    def next_wakeup(self) -> datetime | None:
-        t = self.s.scalar(
-            sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending")
+    # --- outbox ---------------------------------------------------------------------------
+    def next_deliverable(self, now: datetime) -> OutboxRow | None:
+        stmt = (
+            sa.select(OutboxRow)
+            .where(
+                sa.or_(
+                    sa.and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
+                    sa.and_(OutboxRow.status == "sending", OutboxRow.claimed_until < now),
+                )
+            )
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(1)
         )
-        sr = self.s.scalar(
-            sa.select(sa.func.min(SeriesRow.next_run_at)).where(SeriesRow.active.is_(True))
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.s.scalars(stmt).first()
+
+    def finish_message(
+        self, message_id: int, worker: str, *, status: str, sent_at: datetime, sink: str
+    ) -> bool:
+        result = self.s.execute(
+            sa.update(OutboxRow)
+            .where(
+                OutboxRow.id == message_id,
+                OutboxRow.status == "sending",
+                OutboxRow.claimed_by == worker,
+            )
+            .values(
+                status=status,
+                sent_at=sent_at,
+                sink=sink,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
         )
-        values = [
-            UTCDateTime().process_result_value(v, self.s.get_bind().dialect)
-            if v is not None and v.tzinfo is None
-            else v
-            for v in (t, sr)
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def next_wakeup(self, *, outbox: bool = False) -> datetime | None:
+        """The earliest instant with work: a pending timer, a series period, and (with
+        ``outbox``) a message to deliver, retry, or reclaim after its lease."""
+        queries: list[Any] = [
+            sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending"),
+            sa.select(sa.func.min(SeriesRow.next_run_at)).where(SeriesRow.active.is_(True)),
         ]
-        present = [v for v in values if v is not None]
+        if outbox:
+            queries.append(
+                sa.select(sa.func.min(OutboxRow.next_attempt_at)).where(
+                    OutboxRow.status == "pending"
+                )
+            )
+            queries.append(
+                sa.select(sa.func.min(OutboxRow.claimed_until)).where(OutboxRow.status == "sending")
+            )
+        present = [v for v in (self.s.scalar(q) for q in queries) if v is not None]
         return min(present) if present else None
 
     def last_event(self, directive_id: int) -> EventRow | None:

@@ -28,7 +28,8 @@ def dondoc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
 def test_validate_bundled_ok() -> None:
     r = dondoc("validate", *map(str, bundled_workflow_files()))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("ok  ") == len(bundled_workflow_files())
+    assert r.stdout.count(".yaml  (") == len(bundled_workflow_files())
+    assert "ok  templates: chasing_letter, escalation, reminder" in r.stdout
     assert dondoc("validate").returncode == 0  # no argument: the bundled ones
 
 
@@ -129,6 +130,91 @@ def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
     con.close()
     r = dondoc("audit", "verify", "--db", db)
     assert r.returncode == 1 and "TAMPERED directive 1, event #2" in r.stdout
+
+
+def test_render_and_outbox_from_the_shell(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    r = dondoc(
+        "directives",
+        "create",
+        "remediation_self_assessment",
+        "--title",
+        "Báo cáo tự đánh giá",
+        "--as",
+        "thang",
+        "--assignee",
+        "luyen",
+        "--deadline",
+        "trước ngày 01/07/2024",
+        "--issued",
+        "2024-03-18",
+        "--db",
+        db,
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["due"] == "2024-06-30"
+    office = tmp_path / "office.yaml"
+    office.write_text(
+        "name: SỞ THÔNG TIN VÀ TRUYỀN THÔNG\nplace: Đắk Nông\nabbreviation: STTTT\n",
+        encoding="utf-8",
+    )
+    r = dondoc(
+        "render",
+        "chasing_letter",
+        "--directive",
+        "1",
+        "--format",
+        "html",
+        "--office",
+        str(office),
+        "--db",
+        db,
+    )
+    assert (
+        r.returncode == 0
+        and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in r.stdout
+        and "/CV-STTTT" in r.stdout
+    )
+    pdf = tmp_path / "l.pdf"
+    r = dondoc("render", "chasing_letter", "--directive", "1", "-o", str(pdf), "--db", db)
+    assert r.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    r = dondoc("render", "chasing_letter", "--directive", "99", "--format", "txt", "--db", db)
+    assert r.returncode == 3 and "not found" in r.stderr
+    office.write_text("nam: x\n", encoding="utf-8")
+    r = dondoc(
+        "render",
+        "reminder",
+        "--directive",
+        "1",
+        "--format",
+        "txt",
+        "--office",
+        str(office),
+        "--db",
+        db,
+    )
+    assert r.returncode == 2 and "unknown key" in r.stderr
+    r = dondoc("outbox", "--db", db, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
+
+
+def test_validate_reports_template_problems_with_lines(tmp_path: Path) -> None:
+    admin = tmp_path / "templates"
+    admin.mkdir()
+    (admin / "reminder.txt.j2").write_text(
+        "Nhắc {{ directive.title }}\n{{ directive.due | ngayy }}\n", encoding="utf-8"
+    )
+    r = dondoc("validate", "--templates", str(admin))
+    assert r.returncode == 1
+    assert f"{admin / 'reminder.txt.j2'}:2:1: No filter named 'ngayy'" in r.stdout
+    (admin / "reminder.txt.j2").write_text("Nhắc {{ directive.titel }}\nx\n", encoding="utf-8")
+    r = dondoc("validate", "--templates", str(admin))
+    assert (
+        r.returncode == 1
+        and f"{admin / 'reminder.txt.j2'}:1:1: undefined" in r.stdout
+        and "titel" in r.stdout
+    )
 
 
 def test_workflows_list_json() -> None:
