@@ -41,6 +41,8 @@ directives_app = typer.Typer(
 )
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 app.add_typer(directives_app, name="directives")
 app.add_typer(audit_app, name="audit")
 app.add_typer(workflows_app, name="workflows")
@@ -401,6 +403,35 @@ def stats(
     for r in rows:
         table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
     out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: DbOpt = DEFAULT_DB,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Create or upgrade the schema to the revision this dondoc needs."""
+    from .migrate import current_revision, upgrade
+    from .store import make_engine
+
+    engine = make_engine(db)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = DEFAULT_DB) -> None:
+    """Print the schema revision of the database and the one this dondoc needs."""
+    from .migrate import current_revision, head_revision
+    from .store import make_engine
+
+    current = current_revision(make_engine(db))
+    head = head_revision()
+    state = "up to date" if current == head else "run: dondoc db upgrade"
+    out.print(f"current: {current or 'none'}; needed: {head} ({state})")
+    if current != head:
+        raise typer.Exit(1)
 
 
 @audit_app.command("verify")

@@ -19,12 +19,15 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import TypeVar
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import exc as sa_exc
 
 from .clock import VN_TZ, FakeClock
 from .outbox import Deliverer, DeliveryReport
@@ -32,6 +35,7 @@ from .records import Directive
 from .service import Engine, FiredTimer
 
 log = logging.getLogger("dondoc.worker")
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Worker:
         max_per_sweep: int | None = None,
         listener: Listener | None = None,
         deliverer: Deliverer | None = None,
+        reconnect_for: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -70,6 +76,8 @@ class Worker:
         self.max_per_sweep = max_per_sweep
         self.listener = listener
         self.deliverer = deliverer
+        self.reconnect_for = reconnect_for
+        self._sleep = sleep
         self._busy = threading.Lock()
         self._scheduler: BlockingScheduler | None = None
 
@@ -77,12 +85,12 @@ class Worker:
     def run_pending(self) -> SweepReport:
         """Do everything due now; returns what was done."""
         report = SweepReport()
-        while (created := self.engine.run_next_series()) is not None:
+        while (created := self._retry(self.engine.run_next_series)) is not None:
             for d in created:
                 report.created.append(d)
                 self._emit(d)
         while self.max_per_sweep is None or len(report.fired) < self.max_per_sweep:
-            result = self.engine.fire_next_timer(worker=self.name)
+            result = self._retry(lambda: self.engine.fire_next_timer(worker=self.name))
             if result is None:
                 break
             if result.error is not None:
@@ -93,7 +101,8 @@ class Worker:
                 report.fired.append(result)
                 self._emit(result)
         if self.deliverer is not None:
-            report.delivery = self.deliverer.deliver_pending()
+            deliverer = self.deliverer
+            report.delivery = self._retry(deliverer.deliver_pending)
             for m in report.delivery.sent:
                 log.info("delivered message %s to %s: %s", m.id, m.recipient, m.subject)
             for m, why in report.delivery.retried:
@@ -103,6 +112,27 @@ class Worker:
             for m, why in report.delivery.failed:
                 log.error("message %s to %s failed for good: %s", m.id, m.recipient, why)
         return report
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``; when the database connection fails (a restart, a terminated backend,
+        a network cut), wait with exponential back-off and run it again, for up to
+        ``reconnect_for`` seconds. Safe: every engine command is one transaction, so a failed
+        attempt left nothing behind."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return fn()
+            except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+                if waited >= self.reconnect_for:
+                    raise
+                log.warning(
+                    "database unavailable (%s); retrying in %.1f s",
+                    str(exc.orig).strip().splitlines()[0] if exc.orig else exc,
+                    delay,
+                )
+                self._sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 10.0)
 
     def _emit(self, item: FiredTimer | Directive) -> None:
         if isinstance(item, FiredTimer):

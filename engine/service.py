@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import SCHEDULER, Actor, held_roles
@@ -30,6 +31,7 @@ from .deadlines import Recurrence, parse_deadline
 from .directory import Directory, SimpleDirectory
 from .errors import ConflictError, DondocError, NotFound, PayloadError, Problem, WorkflowError
 from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from .migrate import ensure_schema
 from .office import Office
 from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
@@ -44,7 +46,6 @@ from .store import (
     SeriesRow,
     TimerRow,
     WorkflowVersionRow,
-    create_schema,
     make_engine,
     session_factory,
 )
@@ -131,7 +132,9 @@ class Engine:
         self.renderer = renderer or Renderer()
         self._sessions: sessionmaker[Session] = session_factory(self.db)
         if create:
-            create_schema(self.db)
+            ensure_schema(self.db)
+        else:
+            ensure_schema(self.db, create=False)
         self._register_workflows()
 
     # --- plumbing --------------------------------------------------------------------------
@@ -199,9 +202,10 @@ class Engine:
         payload: Mapping[str, Any],
         at: datetime,
     ) -> EventRow:
-        last = repo.last_event(row.id)
-        seq = 1 if last is None else last.seq + 1
-        prev = GENESIS if last is None else last.hash
+        # The chain head lives on the directive, so the version-checked UPDATE of the directive
+        # also guards it: two commands cannot both extend the chain from the same head.
+        seq = row.event_seq + 1
+        prev = row.event_hash or GENESIS
         fields: dict[str, Any] = {
             "seq": seq,
             "at": at,
@@ -219,6 +223,8 @@ class Engine:
             hash=event_hash(prev_hash=prev, directive_id=row.id, **fields),
             **fields,
         )
+        row.event_seq = seq
+        row.event_hash = ev.hash
         repo.s.add(ev)
         return ev
 
@@ -394,6 +400,17 @@ class Engine:
             payload=self._snapshot(row),
             at=now,
         )
+        # The chain head of a new directive is not a change of it: write it without the
+        # versioned UPDATE, so a directive starts at version 1.
+        seq, head = row.event_seq, row.event_hash
+        set_committed_value(row, "event_seq", seq)  # clean before the autoflush below
+        set_committed_value(row, "event_hash", head)
+        repo.s.execute(
+            sa.update(DirectiveRow)
+            .where(DirectiveRow.id == row.id)
+            .values(event_seq=seq, event_hash=head)
+            .execution_options(synchronize_session=False)
+        )
         self._schedule_timers(repo, row, compiled, entered_at=now)
         return row
 
@@ -555,7 +572,8 @@ class Engine:
             row.due = date.fromisoformat(decision.payload["new_due"])
         row.data = {**(row.data or {}), **decision.payload}
         row.updated_at = now
-        repo.s.flush()  # the version-checked UPDATE happens here
+        # Always a version-checked UPDATE (at the flush below), even when nothing else changed.
+        flag_modified(row, "updated_at")
         self._append_event(
             repo,
             row,
@@ -686,6 +704,7 @@ class Engine:
                 )
                 notified.append(person.id)
         row.updated_at = now  # bumps the version: a concurrent command on it gets ConflictError
+        flag_modified(row, "updated_at")
         repo.s.flush()
         self._append_event(
             repo,
@@ -1056,6 +1075,16 @@ class Engine:
                     for e in events
                 ]
                 breaks.extend(str(b) for b in verify_chain(did, rows))
+                head = repo.load_directive(did)
+                last_hash = rows[-1]["hash"] if rows else ""
+                if head is not None and (head.event_seq, head.event_hash) != (
+                    len(rows) and rows[-1]["seq"],
+                    last_hash,
+                ):
+                    breaks.append(
+                        f"directive {did}: its chain head is event #{head.event_seq} but the trail ends "
+                        f"at #{rows[-1]['seq'] if rows else 0} (events removed or added behind dondoc's back)"
+                    )
         return AuditReport(len(ids), n_events, tuple(breaks))
 
 

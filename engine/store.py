@@ -100,6 +100,8 @@ class DirectiveRow(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+    event_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    event_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -208,11 +210,6 @@ def make_engine(url: str) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
-
-
-def create_schema(engine: sa.Engine) -> None:
-    Base.metadata.create_all(engine)
-    check_schema(engine)
 
 
 def check_schema(engine: sa.Engine) -> None:
@@ -392,11 +389,10 @@ class Repository:
         return list(self.s.scalars(stmt))
 
     def directive_ids_with_events(self) -> list[int]:
-        return list(
-            self.s.scalars(
-                sa.select(EventRow.directive_id).distinct().order_by(EventRow.directive_id)
-            )
-        )
+        """Every directive, and any id events point at (even if its directive row is gone)."""
+        ids = set(self.s.scalars(sa.select(DirectiveRow.id)))
+        ids.update(self.s.scalars(sa.select(EventRow.directive_id).distinct()))
+        return sorted(ids)
 
     def workflow_version(self, workflow: str, version: int) -> WorkflowVersionRow | None:
         return self.s.get(WorkflowVersionRow, (workflow, version))

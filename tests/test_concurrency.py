@@ -73,3 +73,85 @@ def test_two_sessions_same_directive_one_wins(
     assert first.verify_audit().ok
     first.db.dispose()
     second.db.dispose()
+
+
+COMMANDS = [
+    ("start", "phuong", {}),
+    ("report_progress", "phuong", {"progress": 50}),
+    ("request_extension", "phuong", {"reason": "r", "proposed_due": "2024-08-31"}),
+    ("approve_extension", "thang", {"new_due": "2024-08-31"}),
+    ("reject_extension", "thang", {"reason": "không"}),
+    ("submit_self_assessment", "phuong", {"report": "xong", "shortcomings_fixed": True}),
+    ("return_for_rework", "thang", {"comment": "bổ sung"}),
+    ("accept", "thang", {"conclusion": "đạt"}),
+]
+
+
+@pytest.mark.slow
+def test_eight_threads_on_100_directives_no_lost_update(
+    db_url: str, registry: WorkflowRegistry, clock: FakeClock
+) -> None:
+    import random
+    from collections import Counter
+
+    from dondoc.errors import InvalidTransition
+
+    engine = Engine(db_url, workflows=registry, clock=clock)
+    boss = Actor.of("thang", "reviewer")
+    ids = [
+        engine.create_directive(
+            boss,
+            "remediation_self_assessment",
+            NewDirective(title=f"d{i}", assignee="phuong", reviewer="thang", due=date(2024, 6, 30)),
+        ).id
+        for i in range(100)
+    ]
+    accepted: Counter[int] = Counter()
+    outcomes: Counter[str] = Counter()
+    unexpected: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(seed: int) -> None:
+        rnd = random.Random(seed)
+        for _ in range(80):
+            did = rnd.choice(ids[:40]) if rnd.random() < 0.7 else rnd.choice(ids)  # contention
+            trigger, who, payload = rnd.choice(COMMANDS)
+            try:
+                engine.fire(
+                    did,
+                    trigger,
+                    Actor.of(who, "reviewer") if who == "thang" else Actor.of(who),
+                    payload,
+                )
+                with lock:
+                    accepted[did] += 1
+                    outcomes["ok"] += 1
+            except (ConflictError, InvalidTransition) as exc:
+                with lock:
+                    outcomes[type(exc).__name__] += 1
+            except BaseException as exc:  # anything else is a failure of the test
+                with lock:
+                    unexpected.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert unexpected == []
+    assert outcomes["ok"] > 0 and outcomes["InvalidTransition"] > 0
+    spec = registry.get("remediation_self_assessment").spec
+    for did in ids:
+        d = engine.get(did)
+        history = engine.history(did)
+        transitions = [e for e in history if e.kind == "transition"]
+        assert len(transitions) == accepted[did]  # every accepted command, and only those
+        assert d.version == 1 + len(transitions)  # no lost update
+        state = spec.initial_state
+        for e in transitions:  # the final state is what the history says
+            assert e.from_state == state
+            state = e.to_state  # type: ignore[assignment]
+        assert d.state == state
+    assert engine.verify_audit().ok
+    print(f"\noutcomes: {dict(outcomes)}")
+    engine.db.dispose()

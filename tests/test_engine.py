@@ -316,3 +316,15 @@ def test_old_versions_are_decided_from_the_stored_source(db_url: str, clock: Fak
     assert len(other.workflows) == 0
     assert other.fire(d.id, "start", PHUONG).state_label == "Đang khắc phục"
     other.db.dispose()
+
+
+def test_every_accepted_command_bumps_the_version_even_when_nothing_changes(engine: Engine) -> None:
+    """Regression: an identical repeat (same progress, clock not moving) must still go through
+    the version-checked UPDATE, or two such commands could race unseen."""
+    p = _self_assessment(engine, PHUONG)
+    engine.fire(p, "start", PHUONG)
+    v1 = engine.fire(p, "report_progress", PHUONG, {"progress": 50}).version
+    v2 = engine.fire(p, "report_progress", PHUONG, {"progress": 50}).version
+    assert v2 == v1 + 1
+    with pytest.raises(ConflictError):
+        engine.fire(p, "report_progress", PHUONG, {"progress": 50}, expected_version=v1)

@@ -1,0 +1,335 @@
+"""Benchmark: commands through the Engine against the same statements issued by hand.
+
+Not a test: prints a table. ``python bench/throughput.py [--n 500] [--pg URL]``
+(``--pg`` defaults to ``DONDOC_TEST_PG_URL``; without it only SQLite is measured).
+
+Per directive: create + 3 transitions (start, report_progress, submit_self_assessment) of the
+bundled ``remediation_self_assessment`` workflow, each command one transaction with its audit
+event and its timers — the Engine's own path. The baseline issues the same SQL with the raw
+driver (sqlite3 / psycopg): insert the directive, its hash-chained event and timers; for each
+transition read the directive and last event, version-checked UPDATE, insert the event, cancel
+and insert timers; commit. The ratio is Engine time / baseline time (goal: ≤ 2).
+
+With PostgreSQL it also measures 4 worker processes firing due timers (timers/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from dondoc import Actor, Engine, FakeClock, NewDirective
+from dondoc.audit import GENESIS, event_hash
+from dondoc.store import Base
+
+NOW = datetime(2024, 3, 18, 2, tzinfo=UTC)
+BOARD = Actor.of("thang", "reviewer")
+LEADER = Actor.of("phuong")
+STEPS: list[tuple[str, dict[str, Any]]] = [
+    ("start", {}),
+    ("report_progress", {"progress": 60}),
+    ("submit_self_assessment", {"report": "Đã khắc phục", "shortcomings_fixed": True}),
+]
+
+
+def engine_run(url: str, n: int) -> float:
+    engine = Engine(url, clock=FakeClock(NOW))
+    start = time.perf_counter()
+    for i in range(n):
+        d = engine.create_directive(
+            BOARD,
+            "remediation_self_assessment",
+            NewDirective(
+                title=f"Tự đánh giá {i}",
+                assignee="phuong",
+                reviewer="thang",
+                lead_unit="Thanh tra Sở",
+                due=date(2024, 6, 30),
+                due_text="Trước ngày 01/07/2024",
+            ),
+        )
+        for trigger, payload in STEPS:
+            engine.fire(d.id, trigger, LEADER, payload)
+    took = time.perf_counter() - start
+    engine.db.dispose()
+    return took
+
+
+# --- the baseline: the same statements by hand ------------------------------------------------
+
+
+class Raw:
+    """Minimal DB-API adaptor: sqlite3 uses ?, psycopg %s."""
+
+    def __init__(self, conn: Any, paramstyle: str) -> None:
+        self.conn = conn
+        self.q = "?" if paramstyle == "qmark" else "%s"
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.q)
+
+    def one(self, text: str, params: tuple[Any, ...]) -> Any:
+        cur = self.conn.cursor()
+        cur.execute(self.sql(text), params)
+        return cur.fetchone()
+
+    def run(self, text: str, params: tuple[Any, ...]) -> int:
+        cur = self.conn.cursor()
+        cur.execute(self.sql(text), params)
+        return int(cur.rowcount)
+
+
+def _ts(d: datetime) -> Any:
+    return d.replace(tzinfo=None)
+
+
+def raw_event(
+    db: Raw,
+    did: int,
+    seq: int,
+    prev: str,
+    kind: str,
+    trigger: str | None,
+    frm: str | None,
+    to: str,
+    payload: dict[str, Any],
+) -> str:
+    h = event_hash(
+        prev_hash=prev,
+        directive_id=did,
+        seq=seq,
+        at=NOW,
+        actor="phuong",
+        role="assignee",
+        kind=kind,
+        trigger=trigger,
+        from_state=frm,
+        to_state=to,
+        payload=payload,
+    )
+    db.run(
+        "INSERT INTO events (directive_id, seq, at, actor, role, kind, trigger, from_state, to_state, payload, prev_hash, hash)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            did,
+            seq,
+            _ts(NOW),
+            "phuong",
+            "assignee",
+            kind,
+            trigger,
+            frm,
+            to,
+            json.dumps(payload),
+            prev,
+            h,
+        ),
+    )
+    return h
+
+
+def raw_run(db: Raw, n: int, returning: bool) -> float:
+    start = time.perf_counter()
+    states = ["assigned", "in_progress", "in_progress", "self_assessment_submitted"]
+    for i in range(n):
+        row = db.one(
+            "INSERT INTO directives (workflow, workflow_version, title, content, state, is_open, progress, lead_unit,"
+            " cooperating_units, assignee, assigner, reviewer, due, due_text, original_due, data, created_at, updated_at, version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            (
+                "remediation_self_assessment",
+                1,
+                f"Tự đánh giá {i}",
+                "",
+                "assigned",
+                True,
+                0,
+                "Thanh tra Sở",
+                "[]",
+                "phuong",
+                "thang",
+                "thang",
+                date(2024, 6, 30),
+                "Trước ngày 01/07/2024",
+                date(2024, 6, 30),
+                "{}",
+                _ts(NOW),
+                _ts(NOW),
+                1,
+            ),
+        )
+        did = row[0]
+        prev = raw_event(
+            db, did, 1, GENESIS, "created", None, None, "assigned", {"title": f"Tự đánh giá {i}"}
+        )
+        for timer in ("remind_before_due", "overdue_at_due"):
+            db.run(
+                "INSERT INTO timers (directive_id, timer, state, due_at, repeat_index, status, created_at, attempts) VALUES (?,?,?,?,?,?,?,?)",
+                (did, timer, "assigned", _ts(NOW + timedelta(days=90)), 1, "pending", _ts(NOW), 0),
+            )
+        db.conn.commit()
+        version = 1
+        for step, (trigger, payload) in enumerate(STEPS, start=1):
+            db.one("SELECT id, state, version, data FROM directives WHERE id = ?", (did,))
+            last = db.one(
+                "SELECT seq, hash FROM events WHERE directive_id = ? ORDER BY seq DESC LIMIT 1",
+                (did,),
+            )
+            changed = db.run(
+                "UPDATE directives SET state = ?, progress = ?, data = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
+                (states[step], 10 * step, json.dumps(payload), _ts(NOW), version + 1, did, version),
+            )
+            assert changed == 1
+            version += 1
+            prev = raw_event(
+                db,
+                did,
+                last[0] + 1,
+                last[1],
+                "transition",
+                trigger,
+                states[step - 1],
+                states[step],
+                payload,
+            )
+            if states[step] != states[step - 1]:
+                db.run(
+                    "UPDATE timers SET status = 'cancelled' WHERE directive_id = ? AND status = 'pending'",
+                    (did,),
+                )
+                if states[step] == "in_progress":
+                    for timer in ("remind_before_due", "overdue_at_due"):
+                        db.run(
+                            "INSERT INTO timers (directive_id, timer, state, due_at, repeat_index, status, created_at, attempts) VALUES (?,?,?,?,?,?,?,?)",
+                            (
+                                did,
+                                timer,
+                                states[step],
+                                _ts(NOW + timedelta(days=90)),
+                                1,
+                                "pending",
+                                _ts(NOW),
+                                0,
+                            ),
+                        )
+            db.conn.commit()
+    return time.perf_counter() - start
+
+
+def fresh_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as c:
+        c.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    Engine(url).db.dispose()  # schema + workflow versions
+
+
+def sqlite_case(n: int, tmp: Path) -> tuple[float, float]:
+    e_url = f"sqlite:///{tmp / 'engine.db'}"
+    t_engine = engine_run(e_url, n)
+    raw_path = tmp / "raw.db"
+    Engine(f"sqlite:///{raw_path}").db.dispose()
+    conn = sqlite3.connect(raw_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    t_raw = raw_run(Raw(conn, "qmark"), n, True)
+    conn.close()
+    return t_engine, t_raw
+
+
+def pg_case(n: int, url: str) -> tuple[float, float]:
+    import psycopg
+
+    fresh_schema(url)
+    t_engine = engine_run(url, n)
+    fresh_schema(url)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        t_raw = raw_run(Raw(conn, "format"), n, True)
+    fresh_schema(url)
+    return t_engine, t_raw
+
+
+def pg_workers(url: str, n: int) -> float:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_scale_pg import seed_due_timers  # the same seeding as the 4-worker test
+
+    fresh_schema(url)
+    engine = seed_due_timers(url, n)
+    engine.db.dispose()
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dondoc.cli",
+                "worker",
+                "--once",
+                "--no-delivery",
+                "--db",
+                url,
+                "--name",
+                f"b{i}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(4)
+    ]
+    for p in procs:
+        p.wait()
+    took = time.perf_counter() - start
+    fresh_schema(url)
+    return n / took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=500, help="directives (× 4 commands)")
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("DONDOC_TEST_PG_URL"),
+        help="PostgreSQL URL (a throw-away database)",
+    )
+    ap.add_argument("--timers", type=int, default=20_000, help="due timers for the 4-worker run")
+    args = ap.parse_args()
+    commands = 4 * args.n
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [("SQLite", sqlite_case(args.n, Path(tmp)))]
+        if args.pg:
+            cases.append(("PostgreSQL", pg_case(args.n, args.pg)))
+    print(
+        f"{'database':<12} {'Engine cmd/s':>14} {'raw driver cmd/s':>18} {'ratio (Engine/raw time)':>25}"
+    )
+    for name, (t_engine, t_raw) in cases:
+        rows.append((name, commands / t_engine, commands / t_raw, t_engine / t_raw))
+        print(
+            f"{name:<12} {commands / t_engine:>14,.0f} {commands / t_raw:>18,.0f} {t_engine / t_raw:>24.2f}×"
+        )
+    print(
+        f"({args.n} directives × (create + 3 transitions) = {commands} commands, one transaction each; goal: ratio ≤ 2)"
+    )
+    if args.pg:
+        rate = pg_workers(args.pg, args.timers)
+        print(
+            f"\n4 worker processes on PostgreSQL: {rate:,.0f} timers fired/s ({args.timers:,} due timers)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Alembic owns the schema: upgrade from nothing equals the models; old schemas are refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from dondoc import Engine
+from dondoc.errors import SchemaError
+from dondoc.migrate import current_revision, head_revision, upgrade
+from dondoc.store import Base
+
+
+def test_migrations_from_empty_match_the_models(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
+    Engine(db_url).db.dispose()  # a migrated database is accepted as it is
+    engine.dispose()
+
+
+def test_new_database_is_created_and_stamped(db_url: str) -> None:
+    Engine(db_url).db.dispose()
+    engine = sa.create_engine(db_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_a_database_at_another_revision_is_refused_with_the_command_to_run(db_url: str) -> None:
+    Engine(db_url).db.dispose()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
+    with pytest.raises(SchemaError, match="run: dondoc db upgrade --db URL"):
+        Engine(db_url)
+    engine.dispose()
+
+
+def test_empty_database_without_create_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SchemaError, match="no dondoc schema"):
+        Engine(f"sqlite:///{tmp_path / 'e.db'}", create=False)
+
+
+def test_db_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dondoc.cli", "db", *args, "--db", url],
+            capture_output=True,
+            text=True,
+        )
+
+    assert run("current").returncode == 1
+    r = run("upgrade")
+    assert r.returncode == 0 and f"at revision {head_revision()}" in r.stdout
+    assert run("current").returncode == 0
+
+
+def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
+    """A database at the first revision with a directive and its trail upgrades to head with
+    the chain head filled in, and the engine keeps extending the same chain."""
+    from datetime import UTC, date, datetime
+
+    from dondoc import Actor
+    from dondoc.audit import GENESIS, event_hash
+
+    engine = sa.create_engine(db_url)
+    upgrade(engine, "0001")
+    at = datetime(2024, 3, 18, 2, tzinfo=UTC)
+    naive = at.replace(tzinfo=None)
+    with engine.begin() as c:
+        from dondoc import load_workflows
+        from dondoc.service import _spec_digest
+
+        compiled = load_workflows().get("remediation_self_assessment", 1)
+        c.execute(
+            sa.text(
+                "INSERT INTO workflow_versions (workflow, version, title, digest, source, path, registered_at) "
+                "VALUES ('remediation_self_assessment', 1, 't', :dg, :src, 'p', :at)"
+            ),
+            {"at": naive, "dg": _spec_digest(compiled), "src": compiled.loaded.text},
+        )
+        did = c.execute(
+            sa.text(
+                "INSERT INTO directives (workflow, workflow_version, title, content, state, is_open, progress, "
+                "cooperating_units, assignee, assigner, data, created_at, updated_at, version, due) VALUES "
+                "('remediation_self_assessment', 1, 'cũ', '', 'in_progress', true, 10, '[]', 'phuong', 'thang', "
+                "'{}', :at, :at, 2, :due) RETURNING id"
+            ),
+            {"at": naive, "due": date(2024, 6, 30)},
+        ).scalar_one()
+        prev = GENESIS
+        for seq, (kind, trig, frm, to) in enumerate(
+            [
+                ("created", None, None, "assigned"),
+                ("transition", "start", "assigned", "in_progress"),
+            ],
+            1,
+        ):
+            h = event_hash(
+                prev_hash=prev,
+                directive_id=did,
+                seq=seq,
+                at=at,
+                actor="phuong",
+                role=None,
+                kind=kind,
+                trigger=trig,
+                from_state=frm,
+                to_state=to,
+                payload={},
+            )
+            c.execute(
+                sa.text(
+                    "INSERT INTO events (directive_id, seq, at, actor, role, kind, trigger, from_state, to_state, payload, prev_hash, hash) "
+                    "VALUES (:d, :s, :at, 'phuong', NULL, :k, :t, :f, :to, '{}', :p, :h)"
+                ),
+                {
+                    "d": did,
+                    "s": seq,
+                    "at": naive,
+                    "k": kind,
+                    "t": trig,
+                    "f": frm,
+                    "to": to,
+                    "p": prev,
+                    "h": h,
+                },
+            )
+            prev = h
+    with pytest.raises(SchemaError, match="0001"):
+        Engine(db_url)
+    upgrade(engine)
+    with engine.connect() as c:
+        assert c.execute(
+            sa.text("SELECT event_seq, event_hash FROM directives WHERE id = :d"), {"d": did}
+        ).one() == (2, prev)
+    eng = Engine(db_url)
+    assert eng.verify_audit().ok
+    eng.fire(did, "report_progress", Actor.of("phuong"), {"progress": 40})
+    assert [e.seq for e in eng.history(did)] == [1, 2, 3] and eng.verify_audit().ok
+    eng.db.dispose()
+    engine.dispose()
+
+
+def test_removing_the_last_events_is_detected(db_url: str) -> None:
+    from dondoc import Actor, NewDirective
+    from dondoc.store import EventRow
+
+    eng = Engine(db_url)
+    d = eng.create_directive(
+        Actor.of("thang"), "monthly_briefing_task", NewDirective(title="x", assignee="vp")
+    )
+    eng.fire(d.id, "start", Actor.of("vp"))
+    with eng.db.begin() as c:
+        c.execute(sa.delete(EventRow).where(EventRow.directive_id == d.id, EventRow.seq == 2))
+    report = eng.verify_audit()
+    assert not report.ok and "chain head is event #2 but the trail ends at #1" in report.breaks[0]
+    eng.db.dispose()
