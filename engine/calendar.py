@@ -115,10 +115,11 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
-    def working_days_between(self, start: date, end: date) -> int:
+    def working_days_between(self, start: date, end: date, *, at_most: int | None = None) -> int:
         """Working days in (start, end]: how many working days from ``start`` until ``end``.
 
-        Negative when ``end`` is before ``start``.
+        Negative when ``end`` is before ``start``. With ``at_most``, counting stops once the
+        count exceeds it (enough to answer "within N working days?" without walking months).
         """
         if end < start:
             return -self.working_days_between(end, start)
@@ -128,6 +129,8 @@ class WorkingCalendar:
             day += timedelta(days=1)
             if self.is_working_day(day):
                 count += 1
+                if at_most is not None and count > at_most:
+                    break
         return count
 
 

@@ -42,6 +42,10 @@ directives_app = typer.Typer(
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Bearer tokens for the HTTP API and the dashboard.", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(directives_app, name="directives")
 app.add_typer(audit_app, name="audit")
@@ -403,6 +407,83 @@ def stats(
     for r in rows:
         table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
     out.print(table)
+
+
+@token_app.command("create")
+def token_create(
+    person: Annotated[str, typer.Option(help="The person's id (as used in assignee/assigner).")],
+    role: RoleOpt = None,
+    unit: UnitOpt = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Issue a token (printed once; only its hash is stored). Roles: admin, assigner, reviewer…"""
+    token = Engine(db).create_token(person, roles=role or (), unit=unit, name=name)
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(person: Annotated[str, typer.Option()], db: DbOpt = DEFAULT_DB) -> None:
+    """Revoke every token of a person."""
+    out.print(f"revoked {Engine(db).revoke_tokens(person)} token(s)")
+
+
+@app.command()
+def serve(
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run the scheduler elsewhere.")
+    ] = False,
+    demo_data: Annotated[
+        bool, typer.Option("--demo-data", help="On an empty database, load seed 000's directives.")
+    ] = False,
+    directory: Annotated[Path | None, typer.Option(help="People/units directory YAML.")] = None,
+) -> None:
+    """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process."""
+    import logging
+
+    import uvicorn
+
+    from .api import create_app
+    from .directory import SimpleDirectory
+    from .scheduler import Worker
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    engine = Engine(
+        db,
+        workflows=_registry(extra),
+        directory=SimpleDirectory.from_file(directory) if directory else None,
+    )
+    if demo_data:
+        from .demo import load_demo_data
+
+        tokens = load_demo_data(engine)
+        if tokens:
+            out.print("[bold]Demo data loaded (seed 000).[/bold] Log in with one of these tokens:")
+            for who, token in tokens.items():
+                out.print(f"  {who}: {token}")
+    if engine.token_count() == 0:
+        token = engine.create_token(
+            "admin", roles=("admin", "assigner", "reviewer"), name="Quản trị"
+        )
+        out.print(f"First start: an admin token was created (shown once): {token}")
+    out.print(f"dondoc at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    worker = None
+    if not no_worker:
+        worker = Worker(engine, interval=30.0)
+        worker.start_background()
+    try:
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 @db_app.command("upgrade")

@@ -307,3 +307,25 @@ def run_demo(
         engine.db.dispose()
         tmp.cleanup()
     return engine
+
+
+def load_demo_data(engine: Engine) -> dict[str, str]:
+    """Load seed 000's directives into an empty database (for ``dondoc serve --demo-data``)
+    and issue a token for each person. Returns {person: token}; empty if the database is not
+    empty (nothing is changed then)."""
+    if engine.directives(limit=1):
+        return {}
+    if isinstance(engine.directory, SimpleDirectory) and not engine.directory.people:
+        engine.directory = SimpleDirectory(PEOPLE, {UNIT: "phuong"})
+    _directives(engine)
+    return {
+        "thang (Ban Giám đốc)": engine.create_token(
+            "thang", roles=("admin", "assigner", "reviewer"), name=PEOPLE["thang"]["name"]
+        ),
+        "phuong (Chánh Thanh tra)": engine.create_token(
+            "phuong", unit=UNIT, name=PEOPLE["phuong"]["name"]
+        ),
+        "luyen (Phó Chánh Thanh tra)": engine.create_token(
+            "luyen", unit=UNIT, name=PEOPLE["luyen"]["name"]
+        ),
+    }

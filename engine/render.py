@@ -293,6 +293,10 @@ class Renderer:
                 problems.append(Problem(path, _template_line(exc, path), 1, f"not allowed: {exc}"))
         return problems
 
+    def render_page(self, name: str, context: Mapping[str, Any]) -> str:
+        """Render a template by file name (the dashboard's pages)."""
+        return self._render(name, context)
+
     def render_html(self, template_id: str, context: Mapping[str, Any]) -> str:
         return self._render(template_id + HTML_SUFFIX, context)
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import TypeVar
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import exc as sa_exc
 
@@ -79,7 +80,7 @@ class Worker:
         self.reconnect_for = reconnect_for
         self._sleep = sleep
         self._busy = threading.Lock()
-        self._scheduler: BlockingScheduler | None = None
+        self._scheduler: BaseScheduler | None = None
 
     # --- the sweep (the same in production, tests and the demo) ----------------------------
     def run_pending(self) -> SweepReport:
@@ -197,6 +198,30 @@ class Worker:
             replace_existing=True,
             misfire_grace_time=None,
         )
+
+    def start_background(self) -> None:
+        """Run in a background thread (for ``dondoc serve``): catch up now, then wake at each
+        due instant and on the safety interval. Stop with :meth:`stop`."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone=VN_TZ)
+        self._scheduler = scheduler
+        scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=self.interval,
+            id="safety",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=self.engine.clock.now(),
+        )
+        scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
 
     def serve(self) -> None:
         """Run until SIGTERM/SIGINT: catch up at once, then wake at each due instant."""

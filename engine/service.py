@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -39,6 +40,7 @@ from .render import Renderer, TemplateError, is_report
 from .spec import parse_workflow
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
+    ApiTokenRow,
     DirectiveRow,
     EventRow,
     OutboxRow,
@@ -753,6 +755,83 @@ class Engine:
             state_after=row.state,
         )
 
+    # --- access: API tokens and visibility ---------------------------------------------------
+    def create_token(
+        self,
+        person: str,
+        *,
+        roles: Iterable[str] = (),
+        unit: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Issue a bearer token for ``person``; returns it once (only its hash is stored)."""
+        token = secrets.token_urlsafe(32)
+        with self._tx() as repo:
+            repo.s.add(
+                ApiTokenRow(
+                    token_hash=_token_hash(token),
+                    person=person,
+                    name=name,
+                    unit=unit,
+                    roles=sorted(set(roles)),
+                    created_at=self.clock.now(),
+                    revoked_at=None,
+                )
+            )
+        return token
+
+    def authenticate(self, token: str) -> Actor | None:
+        """The actor a bearer token stands for (None when unknown or revoked)."""
+        with self._tx() as repo:
+            row = repo.s.scalar(
+                sa.select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token))
+            )
+            if row is None or row.revoked_at is not None:
+                return None
+            return Actor(row.person, frozenset(row.roles or ()), row.unit, row.name)
+
+    def revoke_tokens(self, person: str) -> int:
+        with self._tx() as repo:
+            rows = list(
+                repo.s.scalars(
+                    sa.select(ApiTokenRow).where(
+                        ApiTokenRow.person == person, ApiTokenRow.revoked_at.is_(None)
+                    )
+                )
+            )
+            for row in rows:
+                row.revoked_at = self.clock.now()
+            return len(rows)
+
+    def token_count(self) -> int:
+        with self._tx() as repo:
+            return int(repo.s.scalar(sa.select(sa.func.count()).select_from(ApiTokenRow)) or 0)
+
+    @staticmethod
+    def can_see(actor: Actor, d: Directive) -> bool:
+        """Visibility: admins see everything; people see what they are assigned, assigned,
+        or review; a unit sees the directives it leads or cooperates on; a reviewer by role
+        sees what awaits review (a done state)."""
+        if "admin" in actor.roles:
+            return True
+        if actor.id in (d.assignee, d.assigner, d.reviewer):
+            return True
+        if actor.unit is not None and (
+            actor.unit == d.lead_unit or actor.unit in d.cooperating_units
+        ):
+            return True
+        return "reviewer" in actor.roles and d.done_at is not None and d.is_open
+
+    def visible_directives(self, actor: Actor, **filters: Any) -> list[Directive]:
+        return [d for d in self.directives(**filters) if self.can_see(actor, d)]
+
+    def get_visible(self, directive_id: int, actor: Actor) -> Directive:
+        """A directive ``actor`` may see; NotFound otherwise (its existence is not revealed)."""
+        d = self.get(directive_id)
+        if not self.can_see(actor, d):
+            raise NotFound("directive", directive_id)
+        return d
+
     # --- documents --------------------------------------------------------------------------
     def _directive_context(self, record: Directive, now: datetime) -> dict[str, Any]:
         """What templates see of a directive: its fields, people's names, days left/late."""
@@ -765,7 +844,7 @@ class Engine:
                 ("reviewer", record.reviewer),
             )
         }
-        directive = {**asdict(record), **names}
+        directive = {**asdict(record), **names, "extended": record.extended}
         assignee = asdict(self.directory.person(record.assignee or "—"))
         return {
             "directive": directive,
@@ -1116,6 +1195,10 @@ def _read_recurrence(text: str, today: date, calendar: WorkingCalendar) -> Recur
             "recurrence", f"{text!r} does not repeat; e.g. 'trước ngày 20 hàng tháng'"
         )
     return parsed.recurrence
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _outbox_record(o: OutboxRow) -> OutboxMessage:

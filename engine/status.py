@@ -74,7 +74,7 @@ def progress_status(
     if today > due:
         return Status.IN_PROGRESS_OVERDUE
     cal = calendar or DEFAULT_CALENDAR
-    if cal.working_days_between(today, due) <= due_soon_days:
+    if cal.working_days_between(today, due, at_most=due_soon_days) <= due_soon_days:
         return Status.DUE_SOON
     return Status.IN_PROGRESS_ON_TIME
 

@@ -195,6 +195,21 @@ class SeriesRow(Base):
     created_at: Mapped[datetime]
 
 
+class ApiTokenRow(Base):
+    """A bearer token of the HTTP API, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    person: Mapped[str] = mapped_column(sa.String(200), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(300))
+    unit: Mapped[str | None] = mapped_column(sa.String(200))
+    roles: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

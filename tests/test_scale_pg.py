@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -90,27 +91,44 @@ def seed_due_timers(url: str, n: int) -> Engine:
     return engine
 
 
-def start_worker(
-    url: str, name: str, extra_env: dict[str, str] | None = None
-) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dondoc.cli",
-            "worker",
-            "--once",
-            "--no-delivery",
-            "--db",
-            url,
-            "--name",
-            name,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(extra_env or {})},
-    )
+class Worker:
+    """A `dondoc worker --once` process whose log goes to a file: a pipe nobody reads while
+    another worker is being waited for would fill up and block the worker on its next log line."""
+
+    def __init__(self, url: str, name: str, extra_env: dict[str, str] | None = None) -> None:
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in wait())
+            "w+", prefix=f"dondoc-{name}-", suffix=".log", delete=False
+        )
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dondoc.cli",
+                "worker",
+                "--once",
+                "--no-delivery",
+                "--db",
+                url,
+                "--name",
+                name,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            text=True,
+            env={**os.environ, **(extra_env or {})},
+        )
+
+    def wait(self, timeout: float) -> tuple[int, str]:
+        rc = self.proc.wait(timeout=timeout)
+        self.log.seek(0)
+        text = self.log.read()
+        self.log.close()
+        os.unlink(self.log.name)
+        return rc, text
+
+
+def start_worker(url: str, name: str, extra_env: dict[str, str] | None = None) -> Worker:
+    return Worker(url, name, extra_env)
 
 
 def fired_count(engine: Engine) -> int:
@@ -139,10 +157,10 @@ def test_four_workers_share_20000_timers_exactly_once(pg: str) -> None:
     n = 20_000
     engine = seed_due_timers(pg, n)
     started = time.monotonic()
-    procs = [start_worker(pg, f"w{i}") for i in range(4)]
-    for p in procs:
-        _, err = p.communicate(timeout=900)
-        assert p.returncode == 0, err
+    workers = [start_worker(pg, f"w{i}") for i in range(4)]
+    for w in workers:
+        rc, log = w.wait(timeout=900)
+        assert rc == 0, log
     took = time.monotonic() - started
     by_worker = assert_each_fired_exactly_once(engine, n)
     assert set(by_worker) == {"w0", "w1", "w2", "w3"} and all(v > 0 for v in by_worker.values())
@@ -155,17 +173,16 @@ def test_four_workers_share_20000_timers_exactly_once(pg: str) -> None:
 def test_a_sigkilled_worker_loses_nothing(pg: str) -> None:
     n = 20_000
     engine = seed_due_timers(pg, n)
-    procs = [start_worker(pg, f"w{i}") for i in range(4)]
+    workers = [start_worker(pg, f"w{i}") for i in range(4)]
     deadline = time.monotonic() + 300
     while fired_count(engine) < n // 10:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    procs[0].send_signal(signal.SIGKILL)
-    for p in procs[1:]:
-        _, err = p.communicate(timeout=900)
-        assert p.returncode == 0, err
-    procs[0].wait(timeout=30)
-    assert procs[0].returncode == -signal.SIGKILL
+    workers[0].proc.send_signal(signal.SIGKILL)
+    for w in workers[1:]:
+        rc, log = w.wait(timeout=900)
+        assert rc == 0, log
+    assert workers[0].wait(timeout=30)[0] == -signal.SIGKILL
     # whatever the killed worker held was rolled back by PostgreSQL and fired by the others
     assert_each_fired_exactly_once(engine, n)
     engine.db.dispose()
@@ -174,10 +191,10 @@ def test_a_sigkilled_worker_loses_nothing(pg: str) -> None:
 def test_worker_survives_its_connections_being_terminated(pg: str) -> None:
     n = 3_000
     engine = seed_due_timers(pg, n)
-    proc = start_worker(pg, "fragile", {"PGAPPNAME": "dondoc-fault-test"})
+    worker = start_worker(pg, "fragile", {"PGAPPNAME": "dondoc-fault-test"})
     killed = 0
     deadline = time.monotonic() + 300
-    while proc.poll() is None and time.monotonic() < deadline:
+    while worker.proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.4)
         with engine.db.begin() as c:
             killed += (
@@ -188,8 +205,8 @@ def test_worker_survives_its_connections_being_terminated(pg: str) -> None:
                 )
                 or 0
             )
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    rc, err = worker.wait(timeout=60)
+    assert rc == 0, err
     assert killed >= 2, "the test must actually cut the worker's connection"
     assert "database unavailable" in err and "retrying" in err
     assert_each_fired_exactly_once(engine, n)
