@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +63,7 @@ def current_actor(request: Request) -> Actor:
 
 
 Me = Annotated[Actor, Depends(current_actor)]
+DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
 
 
 # --- wire models ------------------------------------------------------------------------------
@@ -299,7 +300,7 @@ def create_app(
         return DirectiveOut.of(engine.create_directive(who, body.workflow, NewDirective(**fields)))
 
     @app.get("/api/directives/{directive_id}", responses=ERRORS, tags=["directives"])
-    def get_directive(who: Me, directive_id: int) -> DirectiveDetail:
+    def get_directive(who: Me, directive_id: DirectiveId) -> DirectiveDetail:
         d = engine.get_visible(directive_id, who)
         return DirectiveDetail(
             directive=DirectiveOut.of(d),
@@ -308,7 +309,7 @@ def create_app(
         )
 
     @app.post("/api/directives/{directive_id}/fire", responses=ERRORS, tags=["directives"])
-    def fire(who: Me, directive_id: int, body: FireIn) -> DirectiveOut:
+    def fire(who: Me, directive_id: DirectiveId, body: FireIn) -> DirectiveOut:
         engine.get_visible(directive_id, who)
         return DirectiveOut.of(
             engine.fire(
@@ -321,7 +322,9 @@ def create_app(
         )
 
     @app.post("/api/directives/{directive_id}/extension", responses=ERRORS, tags=["extensions"])
-    def request_extension(who: Me, directive_id: int, body: ExtensionRequestIn) -> DirectiveOut:
+    def request_extension(
+        who: Me, directive_id: DirectiveId, body: ExtensionRequestIn
+    ) -> DirectiveOut:
         """Ask for a new deadline (gia hạn): fires the workflow's ``request_extension``."""
         engine.get_visible(directive_id, who)
         payload = {"reason": body.reason, "proposed_due": body.proposed_due.isoformat()}
@@ -330,7 +333,9 @@ def create_app(
     @app.post(
         "/api/directives/{directive_id}/extension/approve", responses=ERRORS, tags=["extensions"]
     )
-    def approve_extension(who: Me, directive_id: int, body: ExtensionApprovalIn) -> DirectiveOut:
+    def approve_extension(
+        who: Me, directive_id: DirectiveId, body: ExtensionApprovalIn
+    ) -> DirectiveOut:
         """Grant the extension: the new due date applies, the original one is kept."""
         engine.get_visible(directive_id, who)
         return DirectiveOut.of(
@@ -343,7 +348,10 @@ def create_app(
         "/api/directives/{directive_id}/documents/{template}", responses=ERRORS, tags=["documents"]
     )
     def document(
-        who: Me, directive_id: int, template: str, format: Literal["pdf", "html", "txt"] = "pdf"
+        who: Me,
+        directive_id: DirectiveId,
+        template: str,
+        format: Literal["pdf", "html", "txt"] = "pdf",
     ) -> Response:
         engine.get_visible(directive_id, who)
         if template.endswith("_report"):

@@ -121,6 +121,23 @@ class ConflictError(DondocError):
         )
 
 
+class TemplateError(DondocError):
+    """A template does not compile, or failed while rendering (file, line when known)."""
+
+    code = "validation_error"
+
+    def __init__(self, template: str, message: str, line: int | None = None) -> None:
+        self.template = template
+        self.line = line
+        self.reason = message
+        where = f"{template}:{line}" if line else template
+        super().__init__(f"{where}: {message}")
+
+
+class TemplateNotFound(TemplateError):
+    code = "not_found"
+
+
 class SchemaError(DondocError):
     """The database schema is missing or older than this version of dondoc expects."""
 
@@ -136,6 +153,8 @@ EXIT_CODES: dict[type[DondocError], int] = {
     InvalidTransition: 5,
     ConflictError: 6,
     SchemaError: 7,
+    TemplateNotFound: 3,
+    TemplateError: 1,
 }
 
 HTTP_STATUS: dict[type[DondocError], int] = {
@@ -147,6 +166,8 @@ HTTP_STATUS: dict[type[DondocError], int] = {
     InvalidTransition: 409,
     ConflictError: 409,
     SchemaError: 503,
+    TemplateNotFound: 404,
+    TemplateError: 422,
 }
 
 

@@ -22,24 +22,11 @@ from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .clock import VN_TZ
-from .errors import DondocError, Problem
+from .errors import Problem, TemplateError, TemplateNotFound
 from .records import Directive
 
 TEXT_SUFFIX = ".txt.j2"
 HTML_SUFFIX = ".html.j2"
-
-
-class TemplateError(DondocError):
-    """A template is missing, does not compile, or failed while rendering."""
-
-    code = "validation_error"
-
-    def __init__(self, template: str, message: str, line: int | None = None) -> None:
-        self.template = template
-        self.line = line
-        self.reason = message
-        where = f"{template}:{line}" if line else template
-        super().__init__(f"{where}: {message}")
 
 
 def long_date(value: date | datetime | str | None) -> str:
@@ -304,7 +291,7 @@ class Renderer:
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound:
-            raise TemplateError(name, "template not found") from None
+            raise TemplateNotFound(name, "template not found") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 exc.filename or name, exc.message or "syntax error", exc.lineno

@@ -30,13 +30,21 @@ from .calendar import DEFAULT_CALENDAR, WorkingCalendar
 from .clock import VN_TZ, Clock, SystemClock, local_date
 from .deadlines import Recurrence, parse_deadline
 from .directory import Directory, SimpleDirectory
-from .errors import ConflictError, DondocError, NotFound, PayloadError, Problem, WorkflowError
+from .errors import (
+    ConflictError,
+    DondocError,
+    NotFound,
+    PayloadError,
+    Problem,
+    TemplateError,
+    WorkflowError,
+)
 from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
 from .migrate import ensure_schema
 from .office import Office
 from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
-from .render import Renderer, TemplateError, is_report
+from .render import Renderer, is_report
 from .spec import parse_workflow
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (

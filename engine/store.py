@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from .errors import SchemaError
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
@@ -255,6 +257,8 @@ class Repository:
         self.s = session
 
     def load_directive(self, directive_id: int, *, for_update: bool = False) -> DirectiveRow | None:
+        if not 1 <= directive_id <= MAX_ID:  # cannot exist, and would overflow the column
+            return None
         return self.s.get(DirectiveRow, directive_id, with_for_update=for_update or None)
 
     # --- timers ---------------------------------------------------------------------------

@@ -103,13 +103,27 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+def _reader_problem(text: str, path: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (control codes…), located by line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    return Problem(
+        path, line, col, f"YAML cannot contain the character {char!r} (U+{ord(char[0]):04X})"
+    )
+
+
 def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document. Returns (data, positions, problems).
 
     A syntax error is returned as a problem (with the parser's line and column) and data None.
     """
     source = SourceMap(path)
-    loader = _StrictBoolLoader(text)
+    try:
+        loader = _StrictBoolLoader(text)  # rejects characters YAML does not allow, here
+    except yaml.reader.ReaderError as exc:
+        return None, source, [_reader_problem(text, path, exc)]
     try:
         node = loader.get_single_node()
         if node is None:
@@ -124,5 +138,9 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
         if exc.context:
             what = f"{exc.context}: {what}"
         return None, source, [Problem(path, line, col, f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as exc:
+        return None, source, [_reader_problem(text, path, exc)]
+    except yaml.YAMLError as exc:
+        return None, source, [Problem(path, 1, 1, f"YAML error: {exc}")]
     finally:
         loader.dispose()
