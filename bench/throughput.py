@@ -170,7 +170,7 @@ def raw_run(db: Raw, n: int, returning: bool) -> float:
             ),
         )
         did = row[0]
-        prev = raw_event(
+        raw_event(
             db, did, 1, GENESIS, "created", None, None, "assigned", {"title": f"Tự đánh giá {i}"}
         )
         for timer in ("remind_before_due", "overdue_at_due"):
@@ -192,7 +192,7 @@ def raw_run(db: Raw, n: int, returning: bool) -> float:
             )
             assert changed == 1
             version += 1
-            prev = raw_event(
+            raw_event(
                 db,
                 did,
                 last[0] + 1,
