@@ -198,6 +198,16 @@ class GridRowOut(BaseModel):
     counts: dict[str, int]
 
 
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    workflow: str
+    accept: list[int] | None = Field(
+        default=None, description="indices of the drafts to create (all when absent)"
+    )
+    issued: date | None = None
+
+
 class ErrorOut(BaseModel):
     code: str
     message: str
@@ -216,7 +226,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(
-    engine: Engine, *, authenticate: Authenticator | None = None, dashboard: bool = True
+    engine: Engine,
+    *,
+    authenticate: Authenticator | None = None,
+    dashboard: bool = True,
+    units: Any = None,
 ) -> FastAPI:
     """The API under ``/api`` (OpenAPI at ``/openapi.json``) and, unless disabled, the dashboard."""
     auth = authenticate or token_authenticator(engine)
@@ -227,6 +241,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.authenticate = auth
+    app.state.units = units  # a UnitsDirectory for extraction, if the deployment has one
 
     @app.exception_handler(DondocError)
     async def dondoc_error(_request: Request, exc: DondocError) -> JSONResponse:
@@ -427,6 +442,33 @@ def create_app(
         return ValidationOut(
             valid=True, workflow=lw.spec.workflow, version=lw.spec.version, problems=[]
         )
+
+    @app.post("/api/documents/extract", responses=ERRORS, tags=["extraction"])
+    def extract_document(
+        _who: Me,
+        text: Annotated[str, Body(media_type="text/plain", description="the document's text")],
+        issued: date | None = None,
+    ) -> dict[str, Any]:
+        """Propose the directives a conclusion document issues, for a clerk to confirm."""
+        from .extract import extract
+
+        return extract(text, units=app.state.units, issued=issued).to_json()
+
+    @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
+    def import_document(who: Me, body: ImportIn) -> dict[str, Any]:
+        """Create the accepted drafts under one parent directive for the document."""
+        from .extract import extract
+
+        if not (who.roles & CREATE_ROLES):
+            raise errors.PermissionDenied(who.id, "import", sorted(CREATE_ROLES), sorted(who.roles))
+        result = extract(body.text, units=app.state.units, issued=body.issued)
+        if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
+            raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
+        parent, children = engine.import_drafts(who, result, body.workflow, accept=body.accept)
+        return {
+            "parent": DirectiveOut.of(parent).model_dump(mode="json"),
+            "directives": [DirectiveOut.of(c).model_dump(mode="json") for c in children],
+        }
 
     if dashboard:
         from .dashboard import install

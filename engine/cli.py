@@ -619,6 +619,100 @@ def outbox_list(
 
 
 @app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt UTF-8 or .docx).")],
+    units: Annotated[
+        Path | None, typer.Option(help="Units directory YAML (aliases, leaders).")
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date when the document lacks one.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose the directives a conclusion document issues (what, who, by when)."""
+    from .extract import extract as run_extract
+    from .extract import read_document
+    from .units import UnitsDirectory
+
+    result = run_extract(
+        read_document(file),
+        units=UnitsDirectory.from_file(units) if units else None,
+        issued=_parse_date(issued, "issued"),
+    )
+    if as_json:
+        _print_json(result.to_json())
+        return
+    _print_extraction(result)
+
+
+def _print_extraction(result: Any) -> None:
+    h = result.header
+    out.print(f"[bold]{h.title or '(no title)'}[/bold]")
+    out.print(
+        f"  {h.doc_type or '?'} {h.number or ''}/{h.symbol or ''} · {h.issuer or '?'} · {h.place or ''} {h.date or h.date_text or ''}"
+    )
+    for w in h.warnings:
+        out.print(f"  [yellow]! {w}[/yellow]")
+    table = Table("#", "nhiệm vụ", "đơn vị / người", "hạn", "tin cậy", "cần xem")
+    for i, d in enumerate(result.drafts):
+        who = " / ".join(x for x in (d.unit, d.assignee, d.concerns) if x) or "—"
+        due = (
+            d.due.strftime("%d/%m/%Y")
+            if d.due
+            else ("từ " + d.start.strftime("%d/%m/%Y") if d.start else "—")
+        )
+        table.add_row(str(i), d.text[:90], who, due, f"{d.confidence:.2f}", "; ".join(d.flags)[:60])
+    out.print(table)
+
+
+@app.command("import")
+def import_document(
+    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt or .docx).")],
+    workflow: Annotated[str, typer.Option(help="Workflow of the created directives.")],
+    who: AsOpt,
+    units: Annotated[Path | None, typer.Option(help="Units directory YAML.")] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date when the document lacks one.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Accept every draft without asking.")] = False,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Extract, confirm each draft (or --yes), and create them under one parent directive."""
+    from .extract import extract as run_extract
+    from .extract import read_document
+    from .units import UnitsDirectory
+
+    engine = _engine(db, extra)
+    engine.workflows.get(workflow)  # a typo fails before anything is read
+    result = run_extract(
+        read_document(file),
+        units=UnitsDirectory.from_file(units) if units else None,
+        issued=_parse_date(issued, "issued"),
+    )
+    _print_extraction(result)
+    if yes:
+        accept = list(range(len(result.drafts)))
+    elif not sys.stdin.isatty():
+        err.print("error: not a terminal: confirm the drafts interactively, or pass --yes")
+        raise typer.Exit(2)
+    else:
+        accept = [
+            i
+            for i, d in enumerate(result.drafts)
+            if typer.confirm(f"Tạo nhiệm vụ #{i}: {d.text[:70]}?", default=d.confidence >= 0.6)
+        ]
+    parent, children = engine.import_drafts(
+        _actor(who, roles, unit), result, workflow, accept=accept
+    )
+    out.print(
+        f"created directive {parent.id} for the document and {len(children)} directive(s) under it"
+    )
+
+
+@app.command()
 def demo(
     db: Annotated[
         str | None, typer.Option("--db", help="Keep the result in this (empty) database.")

@@ -438,6 +438,14 @@ def _yearly_date(m: re.Match[str], ctx: _Ctx) -> _Result:
     return _Result(rec.next_due(ctx.issued), recurrence=rec, rule="yearly on a date")
 
 
+@_rule("once a month", rf"{_W}(?:ít\s+nhất\s+)?(?:1|một)\s+(?:lần\s*/\s*tháng|tháng\s*/\s*lần)")
+def _once_a_month(m: re.Match[str], ctx: _Ctx) -> _Result:
+    rec = Recurrence("monthly")
+    return _Result(
+        rec.next_due(ctx.issued), recurrence=rec, rule="at least once a month: by each month's end"
+    )
+
+
 @_rule(
     "recurring period",
     rf"{_W}(?:định\s+kỳ\s+)?(?:{_EVERY}\s+(tuần|tháng|quý|năm)|định\s+kỳ\s+(6|sáu)\s+tháng)",

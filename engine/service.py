@@ -763,6 +763,72 @@ class Engine:
             state_after=row.state,
         )
 
+    # --- import of extracted drafts ---------------------------------------------------------
+    def import_drafts(
+        self, actor: Actor, extraction: Any, workflow: str, *, accept: Iterable[int] | None = None
+    ) -> tuple[Directive, list[Directive]]:
+        """Create the accepted drafts of an extraction under one parent for the conclusion.
+
+        ``accept`` are indices of drafts to keep (all when None). One transaction: all of
+        them, or none (a bad draft aborts the import with its error).
+        """
+        from .extract import Extraction
+
+        assert isinstance(extraction, Extraction)
+        chosen = list(range(len(extraction.drafts))) if accept is None else list(accept)
+        h = extraction.header
+        now = self.clock.now()
+        symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None
+        with self._tx() as repo:
+            parent = self._insert_directive(
+                repo,
+                actor.id,
+                self.workflows.get("conclusion"),
+                NewDirective(
+                    title=h.title or f"Văn bản {symbol or ''}".strip(),
+                    doc_number=symbol,
+                    doc_date=h.date,
+                    doc_issuer=h.issuer,
+                ),
+                now,
+            )
+            compiled = self.workflows.get(workflow)
+            children = []
+            for i in chosen:
+                d = extraction.drafts[i]
+                children.append(
+                    self._insert_directive(
+                        repo,
+                        actor.id,
+                        compiled,
+                        NewDirective(
+                            title=d.text if len(d.text) <= 200 else d.text[:197] + "…",
+                            content=d.text,
+                            lead_unit=d.unit,
+                            cooperating_units=tuple(d.cooperating),
+                            assignee=d.assignee,
+                            due=d.due,
+                            due_text=d.deadline_text,
+                            start=d.start,
+                            recurrence=d.recurrence,
+                            doc_number=symbol,
+                            doc_date=h.date,
+                            doc_issuer=h.issuer,
+                            parent_id=parent.id,
+                            data={
+                                "extracted": {
+                                    "confidence": d.confidence,
+                                    "source_span": list(d.source_span),
+                                    "flags": d.flags,
+                                    "concerns": d.concerns,
+                                }
+                            },
+                        ),
+                        now,
+                    )
+                )
+            return self._to_record(repo, parent), [self._to_record(repo, c) for c in children]
+
     # --- access: API tokens and visibility ---------------------------------------------------
     def create_token(
         self,

@@ -36,6 +36,7 @@ def test_three_bundled_workflows_are_shipped() -> None:
         "remediation_self_assessment",
         "monthly_briefing_task",
         "inspection_review_meeting",
+        "conclusion",
     } <= names
 
 
