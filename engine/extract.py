@@ -172,7 +172,7 @@ TYPES = {
     "CHỈ THỊ": "CT",
     "BIÊN BẢN": "BB",
 }
-NUMBER = re.compile(r"^\s*Số\s*:\s*(\d*)\s*/\s*([A-ZĐ][A-ZĐ0-9&\-]*)", re.MULTILINE)
+NUMBER = re.compile(r"^\s*Số\s*:\s*(\d*)\s*/\s*([A-ZĐ][A-Za-zĐđ0-9&\-]*)", re.MULTILINE)
 # only the document itself: "Kết luận thanh tra số 547/KL-TT", not a plan or directive it cites
 INLINE_NUMBER = re.compile(
     r"(?i:kết luận(?: thanh tra)?|thông báo(?: kết luận)?)\s+số\s+(\d+)/([A-ZĐ]{1,4}-[A-ZĐ0-9&\-]+)"
@@ -224,6 +224,7 @@ STOP_WORDS = {
     "giải",
     "xoay",
     "trên",
+    "ban",
 }
 
 

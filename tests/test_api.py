@@ -369,3 +369,53 @@ def test_dashboard_pages(api: Api) -> None:
         "không có quyền"
         in api.client.get(f"/directives/{did}", cookies={"dondoc_token": api.outsider}).text
     )
+
+
+SEED_000 = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SEED_000.is_dir(), reason="seed documents not found")
+def test_extract_and_import_endpoints(api: Api) -> None:
+    text = next(SEED_000.glob("000_*.txt")).read_text(encoding="utf-8")
+    r = api.post(
+        "/api/documents/extract",
+        api.luyen,
+        content=text.encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+    body = r.json()
+    assert r.status_code == 200 and body["document"]["symbol"] == "TB-STTTT"
+    assert {
+        "text",
+        "unit",
+        "assignee",
+        "cooperating",
+        "deadline_text",
+        "due",
+        "start",
+        "recurrence",
+        "confidence",
+        "source_span",
+    } <= set(body["directives"][0])
+    assert body["directives"][0]["due"] == "2024-04-30"
+    r = api.post(
+        "/api/documents/import", api.luyen, json={"text": text, "workflow": "monthly_briefing_task"}
+    )
+    assert r.status_code == 403
+    r = api.post(
+        "/api/documents/import",
+        api.board,
+        json={"text": text, "workflow": "monthly_briefing_task", "accept": [0, 99]},
+    )
+    assert r.status_code == 422 and r.json()["field"] == "accept"
+    r = api.post(
+        "/api/documents/import",
+        api.board,
+        json={"text": text, "workflow": "monthly_briefing_task", "accept": [0, 7]},
+    )
+    assert r.status_code == 201
+    out = r.json()
+    assert out["parent"]["workflow"] == "conclusion" and [d["due"] for d in out["directives"]] == [
+        "2024-04-30",
+        "2024-03-31",
+    ]

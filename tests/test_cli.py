@@ -217,6 +217,59 @@ def test_validate_reports_template_problems_with_lines(tmp_path: Path) -> None:
     )
 
 
+def test_extract_and_import_from_the_shell(tmp_path: Path) -> None:
+    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("seed documents not found")
+    doc = next(seeds.glob("002_*.txt"))
+    units = Path(__file__).parent / "data" / "units.yaml"
+    r = dondoc("extract", str(doc), "--units", str(units), "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["document"]["number"] == "547" and len(got["directives"]) == 6
+    db = f"sqlite:///{tmp_path / 'imp.db'}"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dondoc.cli",
+            "import",
+            str(doc),
+            "--workflow",
+            "inspection_review_meeting",
+            "--as",
+            "thanhtra",
+            "--units",
+            str(units),
+            "--db",
+            db,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 2 and "--yes" in r.stderr  # no terminal: nothing imported without --yes
+    r = dondoc(
+        "import",
+        str(doc),
+        "--workflow",
+        "inspection_review_meeting",
+        "--as",
+        "thanhtra",
+        "--units",
+        str(units),
+        "--yes",
+        "--db",
+        db,
+    )
+    assert r.returncode == 0 and "6 directive(s)" in r.stdout
+    r = dondoc(
+        "directives", "list", "--db", db, "--json", "--workflow", "inspection_review_meeting"
+    )
+    assert len(json.loads(r.stdout)) == 6
+    assert dondoc("extract", str(tmp_path / "missing.txt")).returncode == 2
+
+
 def test_workflows_list_json() -> None:
     r = dondoc("workflows", "list", "--json")
     ids = {w["workflow"] for w in json.loads(r.stdout)}
