@@ -584,10 +584,14 @@ def extract(
     partial = re.search(r"tháng\s*(\d{1,2})\s*năm\s*(\d{4})", header.date_text or "")
     if when is None and partial is not None:
         when = date(int(partial.group(2)), int(partial.group(1)), 1)
-        header.warnings.append(f"the issue day is unknown; deadlines are read as from {when:%d/%m/%Y}")
+        header.warnings.append(
+            f"the issue day is unknown; deadlines are read as from {when:%d/%m/%Y}"
+        )
     elif when is None:
         when = date(1970, 1, 1)
-        header.warnings.append("no issue date: deadlines without a year cannot be placed; give --issued")
+        header.warnings.append(
+            "no issue date: deadlines without a year cannot be placed; give --issued"
+        )
     body_start = _body_start(text)
     tree = build_tree(text, body_start)
     drafts: list[Draft] = []

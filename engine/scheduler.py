@@ -199,13 +199,11 @@ class Worker:
             misfire_grace_time=None,
         )
 
-    def start_background(self) -> None:
-        """Run in a background thread (for ``dondoc serve``): catch up now, then wake at each
-        due instant and on the safety interval. Stop with :meth:`stop`."""
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        scheduler = BackgroundScheduler(timezone=VN_TZ)
+    def _install(self, scheduler: BaseScheduler, first_run: datetime | None = None) -> None:
+        """The safety job: sweep every ``interval`` seconds (it also notices work that other
+        processes added); ``_arm`` adds the wake-up at the next due instant."""
         self._scheduler = scheduler
+        extra = {"next_run_time": first_run} if first_run is not None else {}
         scheduler.add_job(
             self._tick,
             "interval",
@@ -214,8 +212,16 @@ class Worker:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
-            next_run_time=self.engine.clock.now(),
+            **extra,
         )
+
+    def start_background(self) -> None:
+        """Run in a background thread (for ``dondoc serve``): catch up now, then wake at each
+        due instant and on the safety interval. Stop with :meth:`stop`."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone=VN_TZ)
+        self._install(scheduler, first_run=self.engine.clock.now())
         scheduler.start()
 
     def stop(self) -> None:
@@ -233,16 +239,7 @@ class Worker:
             len(missed.created),
         )
         scheduler = BlockingScheduler(timezone=VN_TZ)
-        self._scheduler = scheduler
-        scheduler.add_job(
-            self._tick,
-            "interval",
-            seconds=self.interval,
-            id="safety",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        self._install(scheduler)
         self._arm()
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -105,3 +105,43 @@ def test_sigkill_mid_batch_then_restart_fires_each_timer_exactly_once(db_url: st
     assert outbox == 3 * N_DIRECTIVES
     assert engine.verify_audit().ok
     engine.db.dispose()
+
+
+@pytest.mark.slow
+def test_worker_serves_logs_each_firing_and_stops_cleanly_on_sigterm(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = Engine(db_url, clock=FakeClock(datetime(2024, 1, 2, 2, tzinfo=UTC)))
+    engine.create_directive(
+        Actor.of("thang", "reviewer"),
+        "monthly_briefing_task",
+        NewDirective(title="Nhiệm vụ", assignee="cv", lead_unit="Phòng 1", due=date(2024, 1, 10)),
+    )
+    log = tmp_path / "worker.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dondoc.cli",
+                "worker",
+                "--db",
+                db_url,
+                "--interval",
+                "1",
+                "--name",
+                "long-running",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while _fired(engine) < 2:  # the reminder and the overdue timer, long due
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    text = log.read_text()
+    assert "caught up 2 timer(s)" in text and "fired overdue on directive 1" in text
+    assert "stopping (signal 15)" in text and "worker long-running stopped" in text
+    engine.db.dispose()
