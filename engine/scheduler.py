@@ -83,14 +83,16 @@ class Worker:
         self._scheduler: BaseScheduler | None = None
 
     # --- the sweep (the same in production, tests and the demo) ----------------------------
-    def run_pending(self) -> SweepReport:
-        """Do everything due now; returns what was done."""
+    def run_pending(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
+        """Do everything due now (until ``should_stop()``); returns what was done."""
         report = SweepReport()
         while (created := self._retry(self.engine.run_next_series)) is not None:
             for d in created:
                 report.created.append(d)
                 self._emit(d)
-        while self.max_per_sweep is None or len(report.fired) < self.max_per_sweep:
+        while (
+            self.max_per_sweep is None or len(report.fired) < self.max_per_sweep
+        ) and not should_stop():
             result = self._retry(lambda: self.engine.fire_next_timer(worker=self.name))
             if result is None:
                 break
@@ -230,25 +232,33 @@ class Worker:
             self._scheduler = None
 
     def serve(self) -> None:
-        """Run until SIGTERM/SIGINT: catch up at once, then wake at each due instant."""
-        missed = self.run_pending()
+        """Run until SIGTERM/SIGINT: catch up at once, then wake at each due instant.
+
+        The signal handlers are installed first, so a stop requested during the catch-up is
+        honoured cleanly (the transaction in progress completes; nothing is cut in half).
+        """
+        stopping = threading.Event()
+        scheduler = BlockingScheduler(timezone=VN_TZ)
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("worker %s stopping (signal %d)", self.name, signum)
+            stopping.set()
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        missed = self.run_pending(should_stop=stopping.is_set)
         log.info(
             "worker %s started: caught up %d timer(s) and %d series instance(s) due while no worker ran",
             self.name,
             len(missed.fired),
             len(missed.created),
         )
-        scheduler = BlockingScheduler(timezone=VN_TZ)
-        self._install(scheduler)
-        self._arm()
-
-        def stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("worker %s stopping (signal %d)", self.name, signum)
-            scheduler.shutdown(wait=False)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        scheduler.start()
+        if not stopping.is_set():
+            self._install(scheduler)
+            self._arm()
+            scheduler.start()
         log.info("worker %s stopped", self.name)
 
 
