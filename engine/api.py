@@ -297,14 +297,13 @@ def create_app(
             workflow=workflow,
             doc_number=doc_number,
             open_only=open_only,
+            status=status,
+            due_from=due_from,
+            due_to=due_to,
+            limit=limit,
+            offset=offset,
         )
-        if status is not None:
-            items = [d for d in items if d.status == status]
-        if due_from is not None:
-            items = [d for d in items if d.due is not None and d.due >= due_from]
-        if due_to is not None:
-            items = [d for d in items if d.due is not None and d.due <= due_to]
-        return [DirectiveOut.of(d) for d in items[offset : offset + limit]]
+        return [DirectiveOut.of(d) for d in items]
 
     @app.post("/api/directives", status_code=201, responses=ERRORS, tags=["directives"])
     def create_directive(who: Me, body: DirectiveIn) -> DirectiveOut:

@@ -274,13 +274,21 @@ def directives_list(
     assignee: Annotated[str | None, typer.Option()] = None,
     workflow: Annotated[str | None, typer.Option()] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only open directives.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="A status of the grid, e.g. in_progress_overdue.")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List directives."""
     items = _engine(db, extra).directives(
-        state=state, unit=unit, assignee=assignee, workflow=workflow, open_only=open_only
+        state=state,
+        unit=unit,
+        assignee=assignee,
+        workflow=workflow,
+        open_only=open_only,
+        status=status,
     )
     if as_json:
         _print_json([asdict(d) for d in items])

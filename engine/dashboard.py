@@ -93,9 +93,9 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         who = auth(request)
         if who is None:
             return RedirectResponse("/login", status_code=303)
-        items = engine.visible_directives(who, state=state or None, unit=unit or None)
-        if status:
-            items = [d for d in items if d.status == status]
+        items = engine.visible_directives(
+            who, state=state or None, unit=unit or None, status=status or None
+        )
         if q:
             items = [d for d in items if q.lower() in (d.title + " " + d.content).lower()]
         states = sorted(

@@ -896,8 +896,13 @@ class Engine:
             return True
         return "reviewer" in actor.roles and d.done_at is not None and d.is_open
 
-    def visible_directives(self, actor: Actor, **filters: Any) -> list[Directive]:
-        return [d for d in self.directives(**filters) if self.can_see(actor, d)]
+    def visible_directives(
+        self, actor: Actor, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> list[Directive]:
+        """What :meth:`directives` returns for ``filters``, restricted to what ``actor`` may
+        see, then paged (``offset``, ``limit``)."""
+        items = [d for d in self.directives(**filters) if self.can_see(actor, d)]
+        return items[offset : None if limit is None else offset + limit]
 
     def get_visible(self, directive_id: int, actor: Actor) -> Directive:
         """A directive ``actor`` may see; NotFound otherwise (its existence is not revealed)."""
@@ -1042,10 +1047,17 @@ class Engine:
         parent_id: int | None = None,
         open_only: bool = False,
         doc_number: str | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Directive]:
-        """Directives matching every filter given, in creation order."""
+        """Directives matching every filter given, in creation order.
+
+        ``due_from``/``due_to`` bound the (current) due date, inclusive; ``status`` is a value
+        of the grid (computed as of the clock's today, so it filters after loading).
+        """
         with self._tx() as repo:
             rows = repo.query_directives(
                 workflow=workflow,
@@ -1055,10 +1067,16 @@ class Engine:
                 parent_id=parent_id,
                 open_only=open_only,
                 doc_number=doc_number,
-                limit=limit,
-                offset=offset,
+                due_from=due_from,
+                due_to=due_to,
+                limit=None if status is not None else limit,
+                offset=0 if status is not None else offset,
             )
-            return [self._to_record(repo, r) for r in rows]
+            records = [self._to_record(repo, r) for r in rows]
+        if status is not None:
+            records = [d for d in records if d.status == status]
+            records = records[offset : None if limit is None else offset + limit]
+        return records
 
     def statistics(
         self,

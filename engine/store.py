@@ -425,7 +425,8 @@ class Repository:
         assignee: str | None = None,
         parent_id: int | None = None,
         open_only: bool = False,
-        due_before: date | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
         doc_number: str | None = None,
         limit: int | None = None,
         offset: int = 0,
@@ -443,8 +444,10 @@ class Repository:
             stmt = stmt.where(DirectiveRow.parent_id == parent_id)
         if open_only:
             stmt = stmt.where(DirectiveRow.is_open.is_(True))
-        if due_before is not None:
-            stmt = stmt.where(DirectiveRow.due < due_before)
+        if due_from is not None:
+            stmt = stmt.where(DirectiveRow.due >= due_from)
+        if due_to is not None:
+            stmt = stmt.where(DirectiveRow.due <= due_to)
         if doc_number is not None:
             stmt = stmt.where(DirectiveRow.doc_number == doc_number)
         stmt = stmt.order_by(DirectiveRow.id).offset(offset)
