@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +28,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import drop_everything
+from test_scale_pg import seed_due_timers, start_worker
+
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.audit import GENESIS, event_hash
-from dondoc.store import Base
 
 NOW = datetime(2024, 3, 18, 2, tzinfo=UTC)
 BOARD = Actor.of("thang", "reviewer")
@@ -229,9 +231,7 @@ def raw_run(db: Raw, n: int, returning: bool) -> float:
 
 def fresh_schema(url: str) -> None:
     engine = sa.create_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as c:
-        c.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    drop_everything(engine)  # the same reset as the PostgreSQL tests
     engine.dispose()
     Engine(url).db.dispose()  # schema + workflow versions
 
@@ -264,34 +264,14 @@ def pg_case(n: int, url: str) -> tuple[float, float]:
 
 
 def pg_workers(url: str, n: int) -> float:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from test_scale_pg import seed_due_timers  # the same seeding as the 4-worker test
 
     fresh_schema(url)
     engine = seed_due_timers(url, n)
     engine.db.dispose()
     start = time.perf_counter()
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dondoc.cli",
-                "worker",
-                "--once",
-                "--no-delivery",
-                "--db",
-                url,
-                "--name",
-                f"b{i}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(4)
-    ]
-    for p in procs:
-        p.wait()
+    workers = [start_worker(url, f"b{i}") for i in range(4)]  # the same launcher as the tests
+    for w in workers:
+        w.wait(timeout=3600)
     took = time.perf_counter() - start
     fresh_schema(url)
     return n / took

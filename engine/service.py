@@ -623,17 +623,7 @@ class Engine:
                 continue
             at = first_fire_at(tm, due=row.due, entered_at=entered_at, calendar=self.calendar)
             if at is not None:
-                repo.s.add(
-                    TimerRow(
-                        directive_id=row.id,
-                        timer=tm.id,
-                        state=row.state,
-                        due_at=at,
-                        repeat_index=1,
-                        status="pending",
-                        created_at=entered_at,
-                    )
-                )
+                repo.add_timer(row.id, tm.id, row.state, at, repeat_index=1, created_at=entered_at)
 
     # --- the scheduler's commands -----------------------------------------------------------
     def fire_next_timer(self, *, worker: str = "worker") -> FiredTimer | None:
@@ -741,16 +731,13 @@ class Engine:
         elif spec.repeat is not None and timer.repeat_index < spec.repeat.max:
             nxt = next_repeat_at(spec, timer.due_at, self.calendar)
             if nxt is not None:
-                repo.s.add(
-                    TimerRow(
-                        directive_id=row.id,
-                        timer=spec.id,
-                        state=row.state,
-                        due_at=nxt,
-                        repeat_index=timer.repeat_index + 1,
-                        status="pending",
-                        created_at=now,
-                    )
+                repo.add_timer(
+                    row.id,
+                    spec.id,
+                    row.state,
+                    nxt,
+                    repeat_index=timer.repeat_index + 1,
+                    created_at=now,
                 )
         repo.s.flush()
         return FiredTimer(

@@ -274,6 +274,29 @@ class Repository:
             stmt = stmt.with_for_update(skip_locked=True)
         return self.s.scalars(stmt).first()
 
+    def add_timer(
+        self,
+        directive_id: int,
+        timer: str,
+        state: str,
+        due_at: datetime,
+        *,
+        repeat_index: int,
+        created_at: datetime,
+    ) -> None:
+        """Schedule one pending firing of a workflow timer."""
+        self.s.add(
+            TimerRow(
+                directive_id=directive_id,
+                timer=timer,
+                state=state,
+                due_at=due_at,
+                repeat_index=repeat_index,
+                status="pending",
+                created_at=created_at,
+            )
+        )
+
     def mark_timer_fired(self, timer_id: int, now: datetime, worker: str) -> bool:
         """pending → fired; False when another worker fired (or someone cancelled) it first."""
         result = self.s.execute(
