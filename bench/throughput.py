@@ -106,6 +106,8 @@ def raw_event(
     frm: str | None,
     to: str,
     payload: dict[str, Any],
+    *,
+    insert: bool = True,
 ) -> str:
     h = event_hash(
         prev_hash=prev,
@@ -120,6 +122,8 @@ def raw_event(
         to_state=to,
         payload=payload,
     )
+    if not insert:
+        return h
     db.run(
         "INSERT INTO events (directive_id, seq, at, actor, role, kind, trigger, from_state, to_state, payload, prev_hash, hash)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -141,18 +145,42 @@ def raw_event(
     return h
 
 
-def raw_run(db: Raw, n: int, returning: bool) -> float:
+DIRECTIVE_COLUMNS = (
+    "workflow, workflow_version, title, content, state, is_open, progress, lead_unit,"
+    " cooperating_units, assignee, assigner, reviewer, due, due_text, original_due, start,"
+    " recurrence, doc_number, doc_date, doc_issuer, parent_id, series_id, period_key, data,"
+    " created_at, updated_at, closed_at, done_at, event_seq, event_hash, version"
+)
+TIMER_INSERT = (
+    "INSERT INTO timers (directive_id, timer, state, due_at, repeat_index, status, created_at,"
+    " attempts) VALUES (?,?,?,?,?,?,?,?)"
+)
+
+
+def raw_timers(db: Raw, did: int, state: str) -> None:
+    rows = [
+        (did, timer, state, _ts(NOW + timedelta(days=90)), 1, "pending", _ts(NOW), 0)
+        for timer in ("remind_before_due", "overdue_at_due")
+    ]
+    db.conn.cursor().executemany(db.sql(TIMER_INSERT), rows)
+
+
+def raw_run(db: Raw, n: int) -> float:
+    """The Engine's statements, by hand: per create INSERT directive (RETURNING id), INSERT
+    event, UPDATE chain head, INSERT timers (one executemany); per transition SELECT the
+    directive, version-checked UPDATE, INSERT event and, when the state changes, cancel and
+    INSERT timers; one commit per command."""
     start = time.perf_counter()
     states = ["assigned", "in_progress", "in_progress", "self_assessment_submitted"]
     for i in range(n):
+        title = f"Tự đánh giá {i}"
         row = db.one(
-            "INSERT INTO directives (workflow, workflow_version, title, content, state, is_open, progress, lead_unit,"
-            " cooperating_units, assignee, assigner, reviewer, due, due_text, original_due, data, created_at, updated_at, version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            f"INSERT INTO directives ({DIRECTIVE_COLUMNS}) VALUES ({','.join('?' * 31)})"
+            " RETURNING id",
             (
                 "remediation_self_assessment",
                 1,
-                f"Tự đánh giá {i}",
+                title,
                 "",
                 "assigned",
                 True,
@@ -165,40 +193,74 @@ def raw_run(db: Raw, n: int, returning: bool) -> float:
                 date(2024, 6, 30),
                 "Trước ngày 01/07/2024",
                 date(2024, 6, 30),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
                 "{}",
                 _ts(NOW),
                 _ts(NOW),
+                None,
+                None,
+                0,
+                "",
                 1,
             ),
         )
         did = row[0]
-        raw_event(
-            db, did, 1, GENESIS, "created", None, None, "assigned", {"title": f"Tự đánh giá {i}"}
-        )
-        for timer in ("remind_before_due", "overdue_at_due"):
-            db.run(
-                "INSERT INTO timers (directive_id, timer, state, due_at, repeat_index, status, created_at, attempts) VALUES (?,?,?,?,?,?,?,?)",
-                (did, timer, "assigned", _ts(NOW + timedelta(days=90)), 1, "pending", _ts(NOW), 0),
-            )
+        head = raw_event(db, did, 1, GENESIS, "created", None, None, "assigned", {"title": title})
+        db.run("UPDATE directives SET event_seq = ?, event_hash = ? WHERE id = ?", (1, head, did))
+        raw_timers(db, did, "assigned")
         db.conn.commit()
-        version = 1
         for step, (trigger, payload) in enumerate(STEPS, start=1):
-            db.one("SELECT id, state, version, data FROM directives WHERE id = ?", (did,))
-            last = db.one(
-                "SELECT seq, hash FROM events WHERE directive_id = ? ORDER BY seq DESC LIMIT 1",
+            cur = db.one(
+                f"SELECT id, {DIRECTIVE_COLUMNS} FROM directives WHERE id = ?",
                 (did,),
             )
+            seq, prev, version = cur[-3], cur[-2], cur[-1]
+            digest = raw_event(
+                db,
+                did,
+                seq + 1,
+                prev,
+                "transition",
+                trigger,
+                states[step - 1],
+                states[step],
+                payload,
+                insert=False,
+            )
             changed = db.run(
-                "UPDATE directives SET state = ?, progress = ?, data = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
-                (states[step], 10 * step, json.dumps(payload), _ts(NOW), version + 1, did, version),
+                "UPDATE directives SET state = ?, is_open = ?, progress = ?, due = ?,"
+                " original_due = ?, data = ?, updated_at = ?, closed_at = ?, done_at = ?,"
+                " event_seq = ?, event_hash = ?, version = ? WHERE id = ? AND version = ?",
+                (
+                    states[step],
+                    True,
+                    10 * step,
+                    date(2024, 6, 30),
+                    date(2024, 6, 30),
+                    json.dumps(payload),
+                    _ts(NOW),
+                    None,
+                    None,
+                    seq + 1,
+                    digest,
+                    version + 1,
+                    did,
+                    version,
+                ),
             )
             assert changed == 1
-            version += 1
             raw_event(
                 db,
                 did,
-                last[0] + 1,
-                last[1],
+                seq + 1,
+                prev,
                 "transition",
                 trigger,
                 states[step - 1],
@@ -211,22 +273,30 @@ def raw_run(db: Raw, n: int, returning: bool) -> float:
                     (did,),
                 )
                 if states[step] == "in_progress":
-                    for timer in ("remind_before_due", "overdue_at_due"):
-                        db.run(
-                            "INSERT INTO timers (directive_id, timer, state, due_at, repeat_index, status, created_at, attempts) VALUES (?,?,?,?,?,?,?,?)",
-                            (
-                                did,
-                                timer,
-                                states[step],
-                                _ts(NOW + timedelta(days=90)),
-                                1,
-                                "pending",
-                                _ts(NOW),
-                                0,
-                            ),
-                        )
+                    raw_timers(db, did, states[step])
             db.conn.commit()
     return time.perf_counter() - start
+
+
+COUNTS = (
+    "SELECT (SELECT count(*) FROM directives), (SELECT count(*) FROM events),"
+    " (SELECT count(*) FROM timers WHERE status = 'pending'), (SELECT count(*) FROM timers)"
+)
+
+
+def table_counts(url: str) -> tuple[int, ...]:
+    """Rows written: directives, events, pending timers, all timers."""
+    db = sa.create_engine(url)
+    with db.connect() as conn:
+        counts = tuple(conn.execute(sa.text(COUNTS)).one())
+    db.dispose()
+    return counts
+
+
+def check_same_work(engine_counts: tuple[int, ...], raw: Raw) -> None:
+    """The baseline must have written what the Engine wrote: the same rows in every table."""
+    raw_counts = tuple(raw.one(COUNTS, ()))
+    assert engine_counts == raw_counts, f"Engine wrote {engine_counts}, baseline {raw_counts}"
 
 
 def fresh_schema(url: str) -> None:
@@ -245,7 +315,9 @@ def sqlite_case(n: int, tmp: Path) -> tuple[float, float]:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    t_raw = raw_run(Raw(conn, "qmark"), n, True)
+    raw = Raw(conn, "qmark")
+    t_raw = raw_run(raw, n)
+    check_same_work(table_counts(e_url), raw)
     conn.close()
     return t_engine, t_raw
 
@@ -255,10 +327,13 @@ def pg_case(n: int, url: str) -> tuple[float, float]:
 
     fresh_schema(url)
     t_engine = engine_run(url, n)
+    engine_counts = table_counts(url)
     fresh_schema(url)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
-        t_raw = raw_run(Raw(conn, "format"), n, True)
+        raw = Raw(conn, "format")
+        t_raw = raw_run(raw, n)
+        check_same_work(engine_counts, raw)
     fresh_schema(url)
     return t_engine, t_raw
 

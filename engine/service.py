@@ -21,8 +21,6 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import flag_modified, set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import SCHEDULER, Actor, held_roles
 from .audit import GENESIS, event_hash, verify_chain
@@ -46,6 +44,7 @@ from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
 from .render import Renderer, is_report
 from .spec import parse_workflow
+from .statements import FIELDS, DirectiveState, Sql, Statements
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
     ApiTokenRow,
@@ -145,6 +144,7 @@ class Engine:
             ensure_schema(self.db)
         else:
             ensure_schema(self.db, create=False)
+        self._statements = Statements(self.db.dialect)
         self._register_workflows()
 
     # --- plumbing --------------------------------------------------------------------------
@@ -152,7 +152,13 @@ class Engine:
     def _tx(self) -> Iterator[Repository]:
         """One transaction; any exception rolls everything back."""
         with self._sessions() as session, session.begin():
-            yield Repository(session)
+            yield Repository(session, self._statements)
+
+    @contextmanager
+    def _cmd(self) -> Iterator[Sql]:
+        """One command's transaction, on the prepared statements only (no ORM session)."""
+        with self.db.begin() as conn:
+            yield Sql(conn, self._statements)
 
     def _register_workflows(self) -> None:
         """Record every loaded workflow version; refuse a changed definition under an old number."""
@@ -188,20 +194,23 @@ class Engine:
             if problems:
                 raise WorkflowError(problems)
 
-    def _compiled(self, repo: Repository, workflow: str, version: int) -> CompiledWorkflow:
+    def _compiled(self, db: Repository | Sql, workflow: str, version: int) -> CompiledWorkflow:
         try:
             return self.workflows.get(workflow, version)
         except NotFound:
             # A version no longer among the files: the database keeps its source.
-            row = repo.workflow_version(workflow, version)
-            if row is None:
+            stored = (db.sql if isinstance(db, Repository) else db).workflow_source(
+                workflow, version
+            )
+            if stored is None:
                 raise
-            return self.workflows.add(parse_workflow(row.source, f"{row.path} (stored)"))
+            source, path = stored
+            return self.workflows.add(parse_workflow(source, f"{path} (stored)"))
 
-    def _append_event(
+    def _write(
         self,
-        repo: Repository,
-        row: DirectiveRow,
+        sql: Sql,
+        d: DirectiveState,
         *,
         actor: str,
         role: str | None,
@@ -211,11 +220,14 @@ class Engine:
         to_state: str | None,
         payload: Mapping[str, Any],
         at: datetime,
-    ) -> EventRow:
-        # The chain head lives on the directive, so the version-checked UPDATE of the directive
-        # also guards it: two commands cannot both extend the chain from the same head.
-        seq = row.event_seq + 1
-        prev = row.event_hash or GENESIS
+    ) -> None:
+        """Write a change of the directive and its audit event: the version-checked UPDATE
+        (ConflictError when another command changed it first), then the event.
+
+        The chain head lives on the directive, so the version check also guards it: two
+        commands cannot both extend the chain from the same head."""
+        seq = d.event_seq + 1
+        prev = d.event_hash or GENESIS
         fields: dict[str, Any] = {
             "seq": seq,
             "at": at,
@@ -227,19 +239,15 @@ class Engine:
             "to_state": to_state,
             "payload": dict(payload),
         }
-        ev = EventRow(
-            directive_id=row.id,
-            prev_hash=prev,
-            hash=event_hash(prev_hash=prev, directive_id=row.id, **fields),
-            **fields,
-        )
-        row.event_seq = seq
-        row.event_hash = ev.hash
-        repo.s.add(ev)
-        return ev
+        digest = event_hash(prev_hash=prev, directive_id=d.id, **fields)
+        old_version = d.version
+        d.event_seq, d.event_hash, d.version = seq, digest, old_version + 1
+        if not sql.update(d, old_version):
+            raise ConflictError(d.id)
+        sql.insert_event({"directive_id": d.id, "prev_hash": prev, "hash": digest, **fields})
 
-    def _to_record(self, repo: Repository, row: DirectiveRow) -> Directive:
-        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+    def _to_record(self, db: Repository | Sql, row: DirectiveRow | DirectiveState) -> Directive:
+        compiled = self._compiled(db, row.workflow, row.workflow_version)
         st = compiled.spec.state(row.state)
         today = local_date(self.clock.now())
         completed_on = _completed_on(row.done_at, cancelled=st.final and st.outcome == "cancelled")
@@ -288,7 +296,7 @@ class Engine:
         )
 
     @staticmethod
-    def _roles_on(actor: Actor, row: DirectiveRow) -> frozenset[str]:
+    def _roles_on(actor: Actor, row: DirectiveRow | DirectiveState) -> frozenset[str]:
         return held_roles(
             actor,
             assignee=row.assignee,
@@ -299,7 +307,7 @@ class Engine:
         )
 
     @staticmethod
-    def _snapshot(row: DirectiveRow) -> dict[str, Any]:
+    def _snapshot(row: DirectiveRow | DirectiveState) -> dict[str, Any]:
         def iso(d: date | None) -> str | None:
             return d.isoformat() if d is not None else None
 
@@ -334,18 +342,18 @@ class Engine:
         Raises NotFound (workflow, parent), PayloadError (empty title), DeadlineError.
         """
         now = self.clock.now()
-        with self._tx() as repo:
+        with self._cmd() as sql:
             compiled = (
                 self.workflows.get(workflow)
                 if version is None
-                else self._compiled(repo, workflow, version)
+                else self._compiled(sql, workflow, version)
             )
-            row = self._insert_directive(repo, actor.id, compiled, new, now)
-            return self._to_record(repo, row)
+            d = self._insert_directive(sql, actor.id, compiled, new, now)
+            return self._to_record(sql, d)
 
     def _insert_directive(
         self,
-        repo: Repository,
+        sql: Sql,
         creator: str,
         compiled: CompiledWorkflow,
         new: NewDirective,
@@ -353,7 +361,7 @@ class Engine:
         *,
         series_id: int | None = None,
         period_key: str | None = None,
-    ) -> DirectiveRow:
+    ) -> DirectiveState:
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
         due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
@@ -365,9 +373,10 @@ class Engine:
             start = start if start is not None else parsed.start
             recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
             due_text = due_text or new.deadline
-        if new.parent_id is not None and repo.load_directive(new.parent_id) is None:
+        if new.parent_id is not None and sql.load(new.parent_id) is None:
             raise NotFound("directive", new.parent_id)
-        row = DirectiveRow(
+        d = DirectiveState(
+            id=0,
             workflow=compiled.spec.workflow,
             workflow_version=compiled.spec.version,
             title=new.title.strip(),
@@ -395,34 +404,33 @@ class Engine:
             created_at=now,
             updated_at=now,
             closed_at=None,
+            done_at=None,
+            event_seq=0,
+            event_hash="",
+            version=1,
         )
-        repo.s.add(row)
-        repo.s.flush()
-        self._append_event(
-            repo,
-            row,
-            actor=creator,
-            role=None,
-            kind="created",
-            trigger=None,
-            from_state=None,
-            to_state=row.state,
-            payload=self._snapshot(row),
-            at=now,
+        values = {name: getattr(d, name) for name in FIELDS if name != "id"}
+        d.id = sql.insert(values)
+        # The "created" event; the chain head of a new directive is not a change of it, so it
+        # is written without a version change: a directive starts at version 1.
+        fields: dict[str, Any] = {
+            "seq": 1,
+            "at": now,
+            "actor": creator,
+            "role": None,
+            "kind": "created",
+            "trigger": None,
+            "from_state": None,
+            "to_state": d.state,
+            "payload": self._snapshot(d),
+        }
+        d.event_seq, d.event_hash = 1, event_hash(prev_hash=GENESIS, directive_id=d.id, **fields)
+        sql.insert_event(
+            {"directive_id": d.id, "prev_hash": GENESIS, "hash": d.event_hash, **fields}
         )
-        # The chain head of a new directive is not a change of it: write it without the
-        # versioned UPDATE, so a directive starts at version 1.
-        seq, head = row.event_seq, row.event_hash
-        set_committed_value(row, "event_seq", seq)  # clean before the autoflush below
-        set_committed_value(row, "event_hash", head)
-        repo.s.execute(
-            sa.update(DirectiveRow)
-            .where(DirectiveRow.id == row.id)
-            .values(event_seq=seq, event_hash=head)
-            .execution_options(synchronize_session=False)
-        )
-        self._schedule_timers(repo, row, compiled, entered_at=now)
-        return row
+        sql.set_head(d)
+        self._schedule_timers(sql, d, compiled, entered_at=now)
+        return d
 
     # --- recurring directives ---------------------------------------------------------------
     def create_series(self, actor: Actor, workflow: str, new: NewDirective, recurrence: str) -> int:
@@ -473,7 +481,7 @@ class Engine:
             rec = Recurrence.parse(series.recurrence)
             trigger = period_trigger(rec)
             compiled = self.workflows.get(series.workflow)
-            created: list[DirectiveRow] = []
+            created: list[DirectiveState] = []
             run_at = series.next_run_at
             while run_at <= now:
                 due = rec.next_due(local_date(run_at))
@@ -487,7 +495,7 @@ class Engine:
                     new = NewDirective(**{**fields, "due": due, "recurrence": series.recurrence})
                     created.append(
                         self._insert_directive(
-                            repo,
+                            repo.sql,
                             SCHEDULER.id,
                             compiled,
                             new,
@@ -517,18 +525,16 @@ class Engine:
         ``expected_version`` is not the current version). Nothing is written on error.
         """
         try:
-            with self._tx() as repo:
-                row = repo.load_directive(directive_id)
-                if row is None:
+            with self._cmd() as sql:
+                d = sql.load(directive_id)
+                if d is None:
                     raise NotFound("directive", directive_id)
-                if expected_version is not None and row.version != expected_version:
+                if expected_version is not None and d.version != expected_version:
                     raise ConflictError(
-                        directive_id, f"expected version {expected_version}, found {row.version}"
+                        directive_id, f"expected version {expected_version}, found {d.version}"
                     )
-                self._apply(repo, row, trigger, actor, payload, self.clock.now())
-                return self._to_record(repo, row)
-        except StaleDataError:
-            raise ConflictError(directive_id) from None
+                self._apply(sql, d, trigger, actor, payload, self.clock.now())
+                return self._to_record(sql, d)
         except IntegrityError as exc:
             if "uq_events_directive_seq" in str(exc.orig) or "events.directive_id" in str(exc.orig):
                 raise ConflictError(directive_id, "audit sequence taken") from None
@@ -536,8 +542,8 @@ class Engine:
 
     def _apply(
         self,
-        repo: Repository,
-        row: DirectiveRow,
+        sql: Sql,
+        row: DirectiveState,
         trigger: str,
         actor: Actor,
         payload: Mapping[str, Any] | None,
@@ -552,7 +558,7 @@ class Engine:
         timers: a transition fired by a late timer counts from when it was due, so a worker
         that was down catches up the whole escalation chain."""
         entered_at = entered_at or now
-        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+        compiled = self._compiled(sql, row.workflow, row.workflow_version)
         decision = compiled.decide(
             row.state,
             trigger,
@@ -582,10 +588,8 @@ class Engine:
             row.due = date.fromisoformat(decision.payload["new_due"])
         row.data = {**(row.data or {}), **decision.payload}
         row.updated_at = now
-        # Always a version-checked UPDATE (at the flush below), even when nothing else changed.
-        flag_modified(row, "updated_at")
-        self._append_event(
-            repo,
+        self._write(
+            sql,
             row,
             actor=actor.id,
             role=decision.role,
@@ -597,33 +601,32 @@ class Engine:
             at=now,
         )
         if decision.source != decision.dest:
-            repo.cancel_timers(row.id)
-            self._schedule_timers(repo, row, compiled, entered_at=entered_at)
+            sql.cancel_timers(row.id)
+            self._schedule_timers(sql, row, compiled, entered_at=entered_at)
         elif row.due != old_due:
-            repo.cancel_timers(
+            sql.cancel_timers(
                 row.id, only=[tm.id for tm in compiled.spec.timers if is_due_relative(tm)]
             )
-            self._schedule_timers(
-                repo, row, compiled, entered_at=entered_at, due_relative_only=True
-            )
-        repo.s.flush()
+            self._schedule_timers(sql, row, compiled, entered_at=entered_at, due_relative_only=True)
 
     def _schedule_timers(
         self,
-        repo: Repository,
-        row: DirectiveRow,
+        sql: Sql,
+        row: DirectiveState,
         compiled: CompiledWorkflow,
         *,
         entered_at: datetime,
         due_relative_only: bool = False,
     ) -> None:
         """Create the pending timers of the directive's current state."""
+        rows = []
         for tm in compiled.spec.timers:
             if row.state not in tm.states or (due_relative_only and not is_due_relative(tm)):
                 continue
             at = first_fire_at(tm, due=row.due, entered_at=entered_at, calendar=self.calendar)
             if at is not None:
-                repo.add_timer(row.id, tm.id, row.state, at, repeat_index=1, created_at=entered_at)
+                rows.append(_timer(row.id, tm.id, row.state, at, 1, entered_at))
+        sql.add_timers(rows)
 
     # --- the scheduler's commands -----------------------------------------------------------
     def fire_next_timer(self, *, worker: str = "worker") -> FiredTimer | None:
@@ -646,30 +649,33 @@ class Engine:
                     return FiredTimer(timer.id, timer.directive_id, timer.timer, skipped=True)
                 try:
                     return self._fire_timer(repo, timer, now)
+                except ConflictError:
+                    raise
                 except (DondocError, TemplateError) as exc:
                     # A configuration problem (e.g. a broken admin template): undo this firing,
                     # keep the timer pending and retry later; do not block the queue.
                     failed = (timer.id, str(exc))
                     raise
+        except (ConflictError, IntegrityError):
+            return FiredTimer(0, 0, "", skipped=True)  # a concurrent command won; retry next sweep
         except (DondocError, TemplateError):
             if failed is None:
                 raise
-        except (StaleDataError, IntegrityError):
-            return FiredTimer(0, 0, "", skipped=True)  # a concurrent command won; retry next sweep
         timer_id, error = failed
         with self._tx() as repo:
             repo.defer_timer(timer_id, now, error)
         return FiredTimer(timer_id, 0, "", error=error)
 
     def _fire_timer(self, repo: Repository, timer: TimerRow, now: datetime) -> FiredTimer:
-        row = repo.load_directive(timer.directive_id, for_update=True)
+        sql = repo.sql
+        row = sql.load(timer.directive_id, for_update=True)
         assert row is not None
-        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+        compiled = self._compiled(sql, row.workflow, row.workflow_version)
         spec = next((tm for tm in compiled.spec.timers if tm.id == timer.timer), None)
         if spec is None or row.state != timer.state or not row.is_open:
             repo.set_timer_status(timer.id, "cancelled")
             return FiredTimer(timer.id, row.id, timer.timer, skipped=True)
-        record = self._to_record(repo, row)
+        record = self._to_record(sql, row)
         context = {
             **self._directive_context(record, now),
             "timer": {"id": spec.id, "label": spec.label or spec.id},
@@ -703,11 +709,9 @@ class Engine:
                     )
                 )
                 notified.append(person.id)
-        row.updated_at = now  # bumps the version: a concurrent command on it gets ConflictError
-        flag_modified(row, "updated_at")
-        repo.s.flush()
-        self._append_event(
-            repo,
+        row.updated_at = now  # a new version: a concurrent command on it gets ConflictError
+        self._write(
+            sql,
             row,
             actor=SCHEDULER.id,
             role="system",
@@ -726,20 +730,14 @@ class Engine:
         )
         fired_trigger = None
         if spec.fire is not None:
-            self._apply(repo, row, spec.fire, SCHEDULER, {}, now, entered_at=timer.due_at)
+            self._apply(sql, row, spec.fire, SCHEDULER, {}, now, entered_at=timer.due_at)
             fired_trigger = spec.fire
         elif spec.repeat is not None and timer.repeat_index < spec.repeat.max:
             nxt = next_repeat_at(spec, timer.due_at, self.calendar)
             if nxt is not None:
-                repo.add_timer(
-                    row.id,
-                    spec.id,
-                    row.state,
-                    nxt,
-                    repeat_index=timer.repeat_index + 1,
-                    created_at=now,
+                sql.add_timers(
+                    [_timer(row.id, spec.id, row.state, nxt, timer.repeat_index + 1, now)]
                 )
-        repo.s.flush()
         return FiredTimer(
             timer.id,
             row.id,
@@ -766,9 +764,9 @@ class Engine:
         h = extraction.header
         now = self.clock.now()
         symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None
-        with self._tx() as repo:
+        with self._cmd() as sql:
             parent = self._insert_directive(
-                repo,
+                sql,
                 actor.id,
                 self.workflows.get("conclusion"),
                 NewDirective(
@@ -785,7 +783,7 @@ class Engine:
                 d = extraction.drafts[i]
                 children.append(
                     self._insert_directive(
-                        repo,
+                        sql,
                         actor.id,
                         compiled,
                         NewDirective(
@@ -814,7 +812,7 @@ class Engine:
                         now,
                     )
                 )
-            return self._to_record(repo, parent), [self._to_record(repo, c) for c in children]
+            return self._to_record(sql, parent), [self._to_record(sql, c) for c in children]
 
     # --- access: API tokens and visibility ---------------------------------------------------
     def create_token(
@@ -1244,6 +1242,20 @@ class Engine:
                         f"at #{rows[-1]['seq'] if rows else 0} (events removed or added behind dondoc's back)"
                     )
         return AuditReport(len(ids), n_events, tuple(breaks))
+
+
+def _timer(
+    directive_id: int, timer: str, state: str, due_at: datetime, repeat: int, created: datetime
+) -> dict[str, Any]:
+    """A pending firing to schedule (see :meth:`Sql.add_timers`)."""
+    return {
+        "directive_id": directive_id,
+        "timer": timer,
+        "state": state,
+        "due_at": due_at,
+        "repeat_index": repeat,
+        "created_at": created,
+    }
 
 
 def _completed_on(done_at: datetime | None, *, cancelled: bool) -> date | None:

@@ -2,14 +2,15 @@
 
 SQLite (a file, WAL mode) is the embedded default; PostgreSQL (``postgresql+psycopg://``) the
 scale-out engine. All instants are stored as UTC and come back timezone-aware. ``directives``
-carries a version counter that SQLAlchemy checks on every UPDATE (optimistic locking): a
-concurrent writer gets ``StaleDataError``, which the service turns into ``ConflictError``.
+carries a version counter checked by every command's UPDATE (optimistic locking): a concurrent
+writer finds no row at its version and gets ``ConflictError``. The commands themselves run on
+prepared statements (:mod:`dondoc.statements`); the queries and the rest use this repository.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -18,6 +19,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from .errors import SchemaError
+
+if TYPE_CHECKING:
+    from .statements import Sql, Statements
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 
@@ -251,15 +255,28 @@ def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
 
 
 class Repository:
-    """The queries the service needs, on one session. No commits here: the service owns them."""
+    """The queries the service needs, on one session. No commits here: the service owns them.
 
-    def __init__(self, session: Session) -> None:
+    ``sql`` gives the commands' prepared statements (:mod:`dondoc.statements`) on the same
+    connection and transaction."""
+
+    def __init__(self, session: Session, statements: Statements) -> None:
         self.s = session
+        self._statements = statements
+        self._sql: Sql | None = None
 
-    def load_directive(self, directive_id: int, *, for_update: bool = False) -> DirectiveRow | None:
+    @property
+    def sql(self) -> Sql:
+        if self._sql is None:
+            from .statements import Sql
+
+            self._sql = Sql(self.s.connection(), self._statements)
+        return self._sql
+
+    def load_directive(self, directive_id: int) -> DirectiveRow | None:
         if not 1 <= directive_id <= MAX_ID:  # cannot exist, and would overflow the column
             return None
-        return self.s.get(DirectiveRow, directive_id, with_for_update=for_update or None)
+        return self.s.get(DirectiveRow, directive_id)
 
     # --- timers ---------------------------------------------------------------------------
     def next_due_timer(self, now: datetime) -> TimerRow | None:
@@ -273,29 +290,6 @@ class Repository:
         if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return self.s.scalars(stmt).first()
-
-    def add_timer(
-        self,
-        directive_id: int,
-        timer: str,
-        state: str,
-        due_at: datetime,
-        *,
-        repeat_index: int,
-        created_at: datetime,
-    ) -> None:
-        """Schedule one pending firing of a workflow timer."""
-        self.s.add(
-            TimerRow(
-                directive_id=directive_id,
-                timer=timer,
-                state=state,
-                due_at=due_at,
-                repeat_index=repeat_index,
-                status="pending",
-                created_at=created_at,
-            )
-        )
 
     def mark_timer_fired(self, timer_id: int, now: datetime, worker: str) -> bool:
         """pending → fired; False when another worker fired (or someone cancelled) it first."""
@@ -323,14 +317,6 @@ class Repository:
         timer.attempts += 1
         timer.last_error = error[:2000]
         timer.due_at = now + timedelta(minutes=min(60 * 24, 5 * 2 ** min(timer.attempts, 10)))
-
-    def cancel_timers(self, directive_id: int, only: list[str] | None = None) -> None:
-        stmt = sa.update(TimerRow).where(
-            TimerRow.directive_id == directive_id, TimerRow.status == "pending"
-        )
-        if only is not None:
-            stmt = stmt.where(TimerRow.timer.in_(only))
-        self.s.execute(stmt.values(status="cancelled").execution_options(synchronize_session=False))
 
     def timers(self, directive_id: int) -> list[TimerRow]:
         stmt = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import jsonschema
 import pytest
 
 from dondoc import json_schema
+from dondoc.errors import DondocError
 from dondoc.graph import to_dot, to_mermaid
 from dondoc.machine import CompiledWorkflow
 from dondoc.spec import (
@@ -44,7 +46,13 @@ def test_three_bundled_workflows_are_shipped() -> None:
 def test_bundled_workflow_loads_compiles_and_fits_the_schema(path) -> None:  # type: ignore[no-untyped-def]
     lw = load_workflow_file(path)
     compiled = CompiledWorkflow(lw)
-    assert compiled.machine.models == []  # shared machine, no model attached at rest
+    # a shared machine with its one token model, whatever the number of decisions made
+    assert len(compiled.machine.models) == 1
+    for state in lw.spec.states:
+        for trigger in compiled.allowed_triggers(state.id):
+            with contextlib.suppress(DondocError):
+                compiled.decide(state.id, trigger, {"admin", "system"}, {})
+    assert len(compiled.machine.models) == 1
     data, _, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
     assert problems == []
     jsonschema.validate(data, json_schema())
