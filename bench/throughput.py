@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -356,6 +357,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500, help="directives (× 4 commands)")
     ap.add_argument(
+        "--repeat", type=int, default=3, help="rounds (Engine then baseline); medians reported"
+    )
+    ap.add_argument(
         "--pg",
         default=os.environ.get("DONDOC_TEST_PG_URL"),
         help="PostgreSQL URL (a throw-away database)",
@@ -363,21 +367,31 @@ def main() -> None:
     ap.add_argument("--timers", type=int, default=20_000, help="due timers for the 4-worker run")
     args = ap.parse_args()
     commands = 4 * args.n
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        cases = [("SQLite", sqlite_case(args.n, Path(tmp)))]
+    rounds: dict[str, list[tuple[float, float]]] = {"SQLite": []}
+    if args.pg:
+        rounds["PostgreSQL"] = []
+    for r in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            rounds["SQLite"].append(sqlite_case(args.n, Path(tmp)))
         if args.pg:
-            cases.append(("PostgreSQL", pg_case(args.n, args.pg)))
+            rounds["PostgreSQL"].append(pg_case(args.n, args.pg))
+        print(f"round {r + 1}/{args.repeat} done", file=sys.stderr)
     print(
-        f"{'database':<12} {'Engine cmd/s':>14} {'raw driver cmd/s':>18} {'ratio (Engine/raw time)':>25}"
+        f"{'database':<12} {'Engine cmd/s':>14} {'raw driver cmd/s':>18}"
+        f" {'ratio (Engine/raw time)':>25} {'ratio range':>14}"
     )
-    for name, (t_engine, t_raw) in cases:
-        rows.append((name, commands / t_engine, commands / t_raw, t_engine / t_raw))
+    for name, times in rounds.items():
+        ratios = [te / tr for te, tr in times]
+        engine_rate = commands / statistics.median(te for te, _ in times)
+        raw_rate = commands / statistics.median(tr for _, tr in times)
+        spread = f"{min(ratios):.2f}–{max(ratios):.2f}"
         print(
-            f"{name:<12} {commands / t_engine:>14,.0f} {commands / t_raw:>18,.0f} {t_engine / t_raw:>24.2f}×"
+            f"{name:<12} {engine_rate:>14,.0f} {raw_rate:>18,.0f}"
+            f" {statistics.median(ratios):>24.2f}× {spread:>14}"
         )
     print(
-        f"({args.n} directives × (create + 3 transitions) = {commands} commands, one transaction each; goal: ratio ≤ 2)"
+        f"({args.n} directives × (create + 3 transitions) = {commands} commands, one transaction"
+        f" each; medians of {args.repeat} rounds; goal: ratio ≤ 2)"
     )
     if args.pg:
         rate = pg_workers(args.pg, args.timers)

@@ -49,6 +49,7 @@ class WorkingCalendar:
     ) -> None:
         self.extra_off: dict[date, str] = dict(days_off)
         self.extra_working: dict[date, str] = dict(working_days)
+        self._working: dict[date, bool] = {}  # memo: the calendar does not change once built
         both = set(self.extra_off) & set(self.extra_working)
         if both:
             day = min(both)
@@ -73,6 +74,12 @@ class WorkingCalendar:
         return _vn_year(day.year)[0].get(day)
 
     def is_working_day(self, day: date) -> bool:
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         if day in self.extra_working:
             return True
         if day in self.extra_off:

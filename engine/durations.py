@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Unit = Literal["working_day", "day", "hour"]
@@ -45,6 +46,7 @@ class Offset:
         return f"{self.amount} {label}"
 
 
+@lru_cache(maxsize=512)
 def parse_offset(text: str) -> Offset:
     """Read "3 ngày làm việc", "5 ngày", "2 giờ", "3 working days", "1d".
 

@@ -133,18 +133,20 @@ class Prepared:
         self.sql: str = compiled.string
         binds: dict[str, sa.BindParameter[Any]] = compiled.binds
         self.positional: bool = bool(dialect.positional)
-        self.order: list[str] = list(compiled.positiontup or ()) if self.positional else []
-        # values fixed in the statement itself (e.g. status = 'pending')
-        self.fixed: dict[str, Any] = {
-            name: bp.effective_value for name, bp in binds.items() if not bp.required
-        }
-        self.processors: dict[str, Callable[[Any], Any]] = {}
-        for name, bp in binds.items():
+        names = list(compiled.positiontup or ()) if self.positional else list(binds)
+        # One step per driver parameter, in the driver's order: (parameter, the caller's key
+        # or None for a value fixed in the statement (status = 'pending'), that value, the
+        # type's conversion). Callers name values by column ("state"); the statement's
+        # parameters carry a "v_" prefix (see _param).
+        self.plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] = []
+        for name in names:
+            bp = binds[name]
             proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
-            if proc is not None:
-                self.processors[name] = proc
-        # Callers name values by column ("state"), the statement by parameter ("v_state").
-        self.renames = {name: name[2:] for name in binds if name.startswith("v_")}
+            if bp.required:
+                self.plan.append((name, name.removeprefix("v_"), None, proc))
+            else:
+                value = bp.effective_value
+                self.plan.append((name, None, value if proc is None else proc(value), None))
         self.results: list[Callable[[Any], Any] | None] = []
         columns: Sequence[Any] = ()
         if isinstance(stmt, sa.Select):
@@ -157,14 +159,13 @@ class Prepared:
 
     def params(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters for ``given`` values (keyed by column name)."""
-        values = dict(self.fixed)
-        for name, key in self.renames.items():
-            values[name] = given[key]
-        for name, proc in self.processors.items():
-            values[name] = proc(values[name])
+        out = [
+            fixed if key is None else given[key] if proc is None else proc(given[key])
+            for _, key, fixed, proc in self.plan
+        ]
         if self.positional:
-            return [values[name] for name in self.order]
-        return values
+            return out
+        return {step[0]: value for step, value in zip(self.plan, out, strict=True)}
 
     def row(self, raw: Sequence[Any]) -> list[Any]:
         return [v if p is None else p(v) for v, p in zip(raw, self.results, strict=True)]
