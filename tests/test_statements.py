@@ -154,3 +154,35 @@ def test_any_payload_round_trips(engine: Engine, data: dict[str, object], title:
         assert state is not None and state.data == data
     with pytest.raises(ConflictError):
         engine.fire(d.id, "start", LEADER, expected_version=d.version + 1)
+
+
+@pytest.mark.postgres
+def test_a_connection_cut_mid_command_is_an_operational_error_and_the_engine_recovers(
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """The backend dies between the command's read and its write (pg_terminate_backend): the
+    driver's error surfaces as SQLAlchemy's OperationalError, the connection is invalidated
+    (not handed out again), nothing was written, and the next command works."""
+    from conftest import PG_URL, _pg_engine
+
+    _pg_engine().dispose()  # skips without PostgreSQL; starts from an empty database
+    assert PG_URL is not None
+    engine = Engine(PG_URL, clock=clock)
+    try:
+        d = engine.create_directive(BOARD, "remediation_self_assessment", _new())
+        with pytest.raises(sa.exc.OperationalError) as info, engine._cmd() as sql:
+            state = sql.load(d.id)
+            assert state is not None
+            pid = sql.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            killer = sa.create_engine(PG_URL)
+            with killer.begin() as c:
+                assert c.scalar(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            killer.dispose()
+            state.state, state.version = "in_progress", state.version + 1
+            sql.update(state, old_version=1)
+        assert info.value.connection_invalidated
+        assert engine.get(d.id).state == "assigned"
+        assert engine.fire(d.id, "start", LEADER).state == "in_progress"
+        assert engine.verify_audit([d.id]).ok
+    finally:
+        engine.db.dispose()
