@@ -44,7 +44,7 @@ from .pdf import html_to_pdf
 from .records import AuditEvent, AuditReport, Directive, OutboxMessage
 from .render import Renderer, is_report
 from .spec import parse_workflow
-from .statements import FIELDS, DirectiveState, Sql, Statements
+from .statements import FIELDS, DirectiveState, DueTimer, Sql, Statements
 from .status import DEFAULT_DUE_SOON, GridRow, Status, days_late, grid, progress_status
 from .store import (
     ApiTokenRow,
@@ -53,7 +53,6 @@ from .store import (
     OutboxRow,
     Repository,
     SeriesRow,
-    TimerRow,
     WorkflowVersionRow,
     make_engine,
     session_factory,
@@ -641,14 +640,12 @@ class Engine:
         now = self.clock.now()
         failed: tuple[int, str] | None = None
         try:
-            with self._tx() as repo:
-                timer = repo.next_due_timer(now)
+            with self._cmd() as sql:
+                timer = sql.claim_timer(now, worker)
                 if timer is None:
                     return None
-                if not repo.mark_timer_fired(timer.id, now, worker):
-                    return FiredTimer(timer.id, timer.directive_id, timer.timer, skipped=True)
                 try:
-                    return self._fire_timer(repo, timer, now)
+                    return self._fire_timer(sql, timer, now)
                 except ConflictError:
                     raise
                 except (DondocError, TemplateError) as exc:
@@ -666,14 +663,13 @@ class Engine:
             repo.defer_timer(timer_id, now, error)
         return FiredTimer(timer_id, 0, "", error=error)
 
-    def _fire_timer(self, repo: Repository, timer: TimerRow, now: datetime) -> FiredTimer:
-        sql = repo.sql
+    def _fire_timer(self, sql: Sql, timer: DueTimer, now: datetime) -> FiredTimer:
         row = sql.load(timer.directive_id, for_update=True)
         assert row is not None
         compiled = self._compiled(sql, row.workflow, row.workflow_version)
         spec = next((tm for tm in compiled.spec.timers if tm.id == timer.timer), None)
         if spec is None or row.state != timer.state or not row.is_open:
-            repo.set_timer_status(timer.id, "cancelled")
+            sql.set_timer_status(timer.id, "cancelled")
             return FiredTimer(timer.id, row.id, timer.timer, skipped=True)
         record = self._to_record(sql, row)
         context = {
@@ -682,6 +678,7 @@ class Engine:
             "repeat_index": timer.repeat_index,
         }
         notified: list[str] = []
+        messages: list[dict[str, Any]] = []
         for n in spec.notify:
             people = (
                 [self.directory.person(n.person)]
@@ -692,23 +689,21 @@ class Engine:
                 msg = self.renderer.render_text(
                     n.template, {**context, "recipient": asdict(person)}
                 )
-                key = f"timer:{timer.id}:{n.template}:{person.id}"
-                repo.s.add(
-                    OutboxRow(
-                        idempotency_key=key,
-                        directive_id=row.id,
-                        template=n.template,
-                        recipient=person.id,
-                        recipient_role=n.role,
-                        subject=msg.subject,
-                        body=msg.body,
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
+                messages.append(
+                    {
+                        "idempotency_key": f"timer:{timer.id}:{n.template}:{person.id}",
+                        "directive_id": row.id,
+                        "template": n.template,
+                        "recipient": person.id,
+                        "recipient_role": n.role,
+                        "subject": msg.subject,
+                        "body": msg.body,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
                 )
                 notified.append(person.id)
+        sql.add_outbox(messages)
         row.updated_at = now  # a new version: a concurrent command on it gets ConflictError
         self._write(
             sql,

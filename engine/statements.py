@@ -28,11 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from .store import MAX_ID, DirectiveRow, EventRow, TimerRow, WorkflowVersionRow
+from .store import MAX_ID, DirectiveRow, EventRow, OutboxRow, TimerRow, WorkflowVersionRow
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 _E: sa.Table = EventRow.__table__  # type: ignore[assignment]
 _T: sa.Table = TimerRow.__table__  # type: ignore[assignment]
+_O: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -119,6 +120,33 @@ TIMER_COLUMNS = (
 )
 
 
+OUTBOX_COLUMNS = (
+    "idempotency_key",
+    "directive_id",
+    "template",
+    "recipient",
+    "recipient_role",
+    "subject",
+    "body",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    """A timer a worker has just claimed (its status is already 'fired' in this transaction)."""
+
+    id: int
+    directive_id: int
+    timer: str
+    state: str
+    due_at: datetime
+    repeat_index: int
+
+
 def _param(col: sa.Column[Any]) -> sa.BindParameter[Any]:
     # "v_" because SQLAlchemy reserves a column's own name for its implicit parameters;
     # Prepared.params takes the column's name.
@@ -131,7 +159,10 @@ class Prepared:
     def __init__(self, stmt: sa.Executable, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
         self.sql: str = compiled.string
-        binds: dict[str, sa.BindParameter[Any]] = compiled.binds
+        # the statement's parameters by the name they have in the SQL text
+        binds: dict[str, sa.BindParameter[Any]] = {
+            name: bp for bp, name in compiled.bind_names.items()
+        }
         self.positional: bool = bool(dialect.positional)
         names = list(compiled.positiontup or ()) if self.positional else list(binds)
         # One step per driver parameter, in the driver's order: (parameter, the caller's key
@@ -151,7 +182,7 @@ class Prepared:
         columns: Sequence[Any] = ()
         if isinstance(stmt, sa.Select):
             columns = list(stmt.selected_columns)
-        elif isinstance(stmt, sa.Insert):
+        elif isinstance(stmt, sa.Insert | sa.Update):
             columns = list(stmt.exported_columns)  # its RETURNING columns
         for col in columns:
             impl = col.type.dialect_impl(dialect)
@@ -201,6 +232,35 @@ class Statements:
         )
         self.insert_timer = Prepared(
             sa.insert(_T).values({_T.c[n]: _param(_T.c[n]) for n in TIMER_COLUMNS}), dialect
+        )
+        # pending → fired for the earliest due timer, in one statement: the claim. It is in the
+        # transaction of the firing's effects, so a rollback (or a killed worker) undoes it; on
+        # PostgreSQL the candidate is locked and others skipped, so workers do not queue.
+        candidate = (
+            sa.select(_T.c.id)
+            .where(_T.c.status == "pending", _T.c.due_at <= _param(_T.c.fired_at))
+            .order_by(_T.c.due_at, _T.c.id)
+            .limit(1)
+        )
+        if dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        self.claim_timer = Prepared(
+            sa.update(_T)
+            .where(_T.c.id == candidate.scalar_subquery(), _T.c.status == "pending")
+            .values(
+                status="fired",
+                fired_at=_param(_T.c.fired_at),
+                fired_by=_param(_T.c.fired_by),
+                attempts=_T.c.attempts + 1,
+            )
+            .returning(*(_T.c[f.name] for f in fields(DueTimer))),
+            dialect,
+        )
+        self.set_timer_status = Prepared(
+            sa.update(_T).where(_T.c.id == id_).values(status=_param(_T.c.status)), dialect
+        )
+        self.insert_outbox = Prepared(
+            sa.insert(_O).values({_O.c[n]: _param(_O.c[n]) for n in OUTBOX_COLUMNS}), dialect
         )
         self.cancel_timers = Prepared(
             sa.update(_T)
@@ -280,14 +340,29 @@ class Sql:
     def add_timers(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Schedule pending firings (``directive_id, timer, state, due_at, repeat_index,
         created_at``), one batch."""
-        p = self.st.insert_timer
-        batch: list[Any] = [p.params({**r, "status": "pending", "attempts": 0}) for r in rows]
+        self._many(self.st.insert_timer, [{**r, "status": "pending", "attempts": 0} for r in rows])
+
+    def _many(self, p: Prepared, rows: list[dict[str, Any]]) -> None:
+        batch: list[Any] = [p.params(r) for r in rows]
         if not batch:
             return
         try:
             self._cur.executemany(p.sql, batch)
         except self.st.dbapi_error as exc:
             raise self._wrap(exc, p, batch) from exc
+
+    def claim_timer(self, now: datetime, worker: str) -> DueTimer | None:
+        """Claim the earliest pending timer due at ``now`` (pending → fired), or None."""
+        p = self.st.claim_timer
+        raw = self._execute(p, {"fired_at": now, "fired_by": worker}).fetchone()
+        return None if raw is None else DueTimer(*p.row(raw))
+
+    def set_timer_status(self, timer_id: int, status: str) -> None:
+        self._execute(self.st.set_timer_status, {"id": timer_id, "status": status})
+
+    def add_outbox(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Queue notifications (every column of OUTBOX_COLUMNS but status and attempts)."""
+        self._many(self.st.insert_outbox, [{**r, "status": "pending", "attempts": 0} for r in rows])
 
     def cancel_timers(self, directive_id: int, only: Sequence[str] | None = None) -> None:
         """Cancel the directive's pending timers (only those named, if given)."""

@@ -279,36 +279,6 @@ class Repository:
         return self.s.get(DirectiveRow, directive_id)
 
     # --- timers ---------------------------------------------------------------------------
-    def next_due_timer(self, now: datetime) -> TimerRow | None:
-        """The earliest pending timer due at ``now`` (locked, skipping locked ones, on PostgreSQL)."""
-        stmt = (
-            sa.select(TimerRow)
-            .where(TimerRow.status == "pending", TimerRow.due_at <= now)
-            .order_by(TimerRow.due_at, TimerRow.id)
-            .limit(1)
-        )
-        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return self.s.scalars(stmt).first()
-
-    def mark_timer_fired(self, timer_id: int, now: datetime, worker: str) -> bool:
-        """pending → fired; False when another worker fired (or someone cancelled) it first."""
-        result = self.s.execute(
-            sa.update(TimerRow)
-            .where(TimerRow.id == timer_id, TimerRow.status == "pending")
-            .values(status="fired", fired_at=now, fired_by=worker, attempts=TimerRow.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-    def set_timer_status(self, timer_id: int, status: str) -> None:
-        self.s.execute(
-            sa.update(TimerRow)
-            .where(TimerRow.id == timer_id)
-            .values(status=status)
-            .execution_options(synchronize_session=False)
-        )
-
     def defer_timer(self, timer_id: int, now: datetime, error: str) -> None:
         """Keep a failed timer pending and retry it later, backing off with each attempt."""
         timer = self.s.get(TimerRow, timer_id)

@@ -371,12 +371,11 @@ def test_dashboard_pages(api: Api) -> None:
     )
 
 
-SEED_000 = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 
 
-@pytest.mark.skipif(not SEED_000.is_dir(), reason="seed documents not found")
 def test_extract_and_import_endpoints(api: Api) -> None:
-    text = next(SEED_000.glob("000_*.txt")).read_text(encoding="utf-8")
+    text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
     r = api.post(
         "/api/documents/extract",
         api.luyen,

@@ -218,9 +218,7 @@ def test_validate_reports_template_problems_with_lines(tmp_path: Path) -> None:
 
 
 def test_extract_and_import_from_the_shell(tmp_path: Path) -> None:
-    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("seed documents not found")
+    seeds = Path(__file__).resolve().parent / "data" / "seeds"
     doc = next(seeds.glob("002_*.txt"))
     units = Path(__file__).parent / "data" / "units.yaml"
     r = dondoc("extract", str(doc), "--units", str(units), "--json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,9 +12,8 @@ from dondoc import Actor, Engine
 from dondoc.extract import Extraction, clean, extract, read_document
 from dondoc.units import UnitsDirectory
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 UNITS = UnitsDirectory.from_file(Path(__file__).parent / "data" / "units.yaml")
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not found at {SEEDS}")
 
 
 def seed(prefix: str) -> Extraction:
