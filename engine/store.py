@@ -47,7 +47,9 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[str]: JSONType}
+    # JSON columns name their type explicitly (JSONType): SQLAlchemy 2.0.30 (our lower bound) cannot
+    # resolve list["str"] through the annotation map under postponed annotations.
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class WorkflowVersionRow(Base):
@@ -86,7 +88,7 @@ class DirectiveRow(Base):
     is_open: Mapped[bool] = mapped_column(default=True)
     progress: Mapped[int] = mapped_column(default=0)
     lead_unit: Mapped[str | None] = mapped_column(sa.String(200))
-    cooperating_units: Mapped[list[str]] = mapped_column(default=list)
+    cooperating_units: Mapped[list[str]] = mapped_column(JSONType, default=list)
     assignee: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     assigner: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     reviewer: Mapped[str | None] = mapped_column(sa.String(200), index=True)
@@ -101,7 +103,7 @@ class DirectiveRow(Base):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"))
     period_key: Mapped[str | None] = mapped_column(sa.String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -129,7 +131,7 @@ class EventRow(Base):
     trigger: Mapped[str | None] = mapped_column(sa.String(64))
     from_state: Mapped[str | None] = mapped_column(sa.String(64))
     to_state: Mapped[str | None] = mapped_column(sa.String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 
@@ -194,7 +196,7 @@ class SeriesRow(Base):
     workflow: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(500))
     recurrence: Mapped[str] = mapped_column(sa.String(64))
-    template: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    template: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     next_run_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
@@ -211,7 +213,7 @@ class ApiTokenRow(Base):
     person: Mapped[str] = mapped_column(sa.String(200), index=True)
     name: Mapped[str | None] = mapped_column(sa.String(300))
     unit: Mapped[str | None] = mapped_column(sa.String(200))
-    roles: Mapped[list[str]] = mapped_column(default=list)
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 

@@ -11,7 +11,7 @@ from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.errors import ConflictError
 from dondoc.machine import WorkflowRegistry
 from dondoc.records import Directive
-from dondoc.store import Repository
+from dondoc.statements import Sql
 
 
 def test_two_sessions_same_directive_one_wins(
@@ -30,14 +30,16 @@ def test_two_sessions_same_directive_one_wins(
 
     # Both commands read the directive before either writes: the race, made certain.
     both_loaded = threading.Barrier(2, timeout=20)
-    original = Repository.load_directive
+    original = Sql.load
+    waited: list[int] = []
 
-    def load_then_wait(self: Repository, directive_id: int):  # type: ignore[no-untyped-def]
-        row = original(self, directive_id)
+    def load_then_wait(self: Sql, directive_id: int, **kw):  # type: ignore[no-untyped-def]
+        row = original(self, directive_id, **kw)
         both_loaded.wait()
+        waited.append(directive_id)
         return row
 
-    monkeypatch.setattr(Repository, "load_directive", load_then_wait)
+    monkeypatch.setattr(Sql, "load", load_then_wait)
     results: list[Directive | Exception] = []
     lock = threading.Lock()
 
@@ -61,6 +63,7 @@ def test_two_sessions_same_directive_one_wins(
     for t in threads:
         t.join(timeout=60)
     monkeypatch.undo()
+    assert waited == [d.id, d.id], "the race was not forced: fire() no longer reads via Sql.load?"
 
     wins = [r for r in results if isinstance(r, Directive)]
     losses = [r for r in results if isinstance(r, Exception)]
