@@ -15,7 +15,7 @@ driver error is re-raised as SQLAlchemy's exception class (``IntegrityError``,
 ``OperationalError``…) and a lost connection is invalidated, as SQLAlchemy itself does, so
 callers handle one family of errors.
 
-The rest of dondoc (queries, the outbox, tokens, series) stays on the ORM: it is not hot.
+The rest of dondoc (queries, outbox delivery, tokens, series) stays on the ORM: it is not hot.
 """
 
 from __future__ import annotations
