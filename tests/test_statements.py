@@ -8,14 +8,14 @@ surface as SQLAlchemy's exception so the service handles it as before.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dondoc import Actor, Engine, NewDirective
+from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.errors import ConflictError
 from dondoc.statements import FIELDS, MUTABLE, Sql
 from dondoc.store import DirectiveRow
@@ -186,3 +186,31 @@ def test_a_connection_cut_mid_command_is_an_operational_error_and_the_engine_rec
         assert engine.verify_audit([d.id]).ok
     finally:
         engine.db.dispose()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    at=st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=7)), timezone(-timedelta(hours=5))]
+        ),
+    ),
+    due=st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+)
+def test_instants_and_dates_round_trip(engine: Engine, at: datetime, due: date) -> None:
+    """Whatever zone the clock is in, instants are stored as UTC and come back equal (aware);
+    dates come back as the same dates — through the statements and through the ORM."""
+    engine.clock = FakeClock(at)  # examples go back and forth in time: a clock each
+    d = engine.create_directive(BOARD, "remediation_self_assessment", _new(deadline=None, due=due))
+    assert d.created_at == at and d.due == due
+    with engine._tx() as repo:
+        orm = repo.load_directive(d.id)
+        fast = repo.sql.load(d.id)
+        assert orm is not None and fast is not None
+        assert orm.created_at == fast.created_at == at and fast.created_at.tzinfo is not None
+        assert orm.due == fast.due == fast.original_due == due
+        assert repo.events(d.id)[0].at == at
