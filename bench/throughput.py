@@ -98,7 +98,6 @@ def _ts(d: datetime) -> Any:
 
 
 def raw_event(
-    db: Raw,
     did: int,
     seq: int,
     prev: str,
@@ -107,9 +106,8 @@ def raw_event(
     frm: str | None,
     to: str,
     payload: dict[str, Any],
-    *,
-    insert: bool = True,
-) -> str:
+) -> tuple[Any, ...]:
+    """An audit event's row, hash-chained to ``prev`` (its hash is the row's last value)."""
     h = event_hash(
         prev_hash=prev,
         directive_id=did,
@@ -123,27 +121,28 @@ def raw_event(
         to_state=to,
         payload=payload,
     )
-    if not insert:
-        return h
-    db.run(
-        "INSERT INTO events (directive_id, seq, at, actor, role, kind, trigger, from_state, to_state, payload, prev_hash, hash)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            did,
-            seq,
-            _ts(NOW),
-            "phuong",
-            "assignee",
-            kind,
-            trigger,
-            frm,
-            to,
-            json.dumps(payload),
-            prev,
-            h,
-        ),
+    return (
+        did,
+        seq,
+        _ts(NOW),
+        "phuong",
+        "assignee",
+        kind,
+        trigger,
+        frm,
+        to,
+        json.dumps(payload),
+        prev,
+        h,
     )
-    return h
+
+
+def insert_event(db: Raw, row: tuple[Any, ...]) -> None:
+    db.run(
+        "INSERT INTO events (directive_id, seq, at, actor, role, kind, trigger, from_state,"
+        " to_state, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        row,
+    )
 
 
 DIRECTIVE_COLUMNS = (
@@ -213,8 +212,12 @@ def raw_run(db: Raw, n: int) -> float:
             ),
         )
         did = row[0]
-        head = raw_event(db, did, 1, GENESIS, "created", None, None, "assigned", {"title": title})
-        db.run("UPDATE directives SET event_seq = ?, event_hash = ? WHERE id = ?", (1, head, did))
+        created = raw_event(did, 1, GENESIS, "created", None, None, "assigned", {"title": title})
+        insert_event(db, created)
+        db.run(
+            "UPDATE directives SET event_seq = ?, event_hash = ? WHERE id = ?",
+            (1, created[-1], did),
+        )
         raw_timers(db, did, "assigned")
         db.conn.commit()
         for step, (trigger, payload) in enumerate(STEPS, start=1):
@@ -223,8 +226,7 @@ def raw_run(db: Raw, n: int) -> float:
                 (did,),
             )
             seq, prev, version = cur[-3], cur[-2], cur[-1]
-            digest = raw_event(
-                db,
+            event = raw_event(
                 did,
                 seq + 1,
                 prev,
@@ -233,7 +235,6 @@ def raw_run(db: Raw, n: int) -> float:
                 states[step - 1],
                 states[step],
                 payload,
-                insert=False,
             )
             changed = db.run(
                 "UPDATE directives SET state = ?, is_open = ?, progress = ?, due = ?,"
@@ -250,24 +251,14 @@ def raw_run(db: Raw, n: int) -> float:
                     None,
                     None,
                     seq + 1,
-                    digest,
+                    event[-1],
                     version + 1,
                     did,
                     version,
                 ),
             )
             assert changed == 1
-            raw_event(
-                db,
-                did,
-                seq + 1,
-                prev,
-                "transition",
-                trigger,
-                states[step - 1],
-                states[step],
-                payload,
-            )
+            insert_event(db, event)
             if states[step] != states[step - 1]:
                 db.run(
                     "UPDATE timers SET status = 'cancelled' WHERE directive_id = ? AND status = 'pending'",

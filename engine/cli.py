@@ -457,17 +457,22 @@ def serve(
 
     from .api import create_app
     from .directory import SimpleDirectory
-    from .scheduler import Worker
+    from .scheduler import Worker, retry_while_unavailable
 
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    engine = Engine(
-        db,
-        workflows=_registry(extra),
-        directory=SimpleDirectory.from_file(directory) if directory else None,
+    workflows = _registry(extra)
+    # Started while the database restarts (or its connection is cut): wait for it, as the
+    # sweeps do, instead of dying.
+    engine = retry_while_unavailable(
+        lambda: Engine(
+            db,
+            workflows=workflows,
+            directory=SimpleDirectory.from_file(directory) if directory else None,
+        )
     )
     if demo_data:
         from .demo import load_demo_data
@@ -778,17 +783,22 @@ def worker(
 
     from .directory import SimpleDirectory
     from .outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
-    from .scheduler import Worker
+    from .scheduler import Worker, retry_while_unavailable
 
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    engine = Engine(
-        db,
-        workflows=_registry(extra),
-        directory=SimpleDirectory.from_file(directory) if directory else None,
+    workflows = _registry(extra)
+    # Started while the database restarts (or its connection is cut): wait for it, as the
+    # sweeps do, instead of dying.
+    engine = retry_while_unavailable(
+        lambda: Engine(
+            db,
+            workflows=workflows,
+            directory=SimpleDirectory.from_file(directory) if directory else None,
+        )
     )
     if not no_delivery:
         router = Router(

@@ -39,6 +39,33 @@ log = logging.getLogger("dondoc.worker")
 T = TypeVar("T")
 
 
+def retry_while_unavailable(
+    fn: Callable[[], T],
+    *,
+    reconnect_for: float = 300.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``fn``; when the database connection fails (a restart, a terminated backend, a
+    network cut), wait with exponential back-off (0.2 s doubling to 10 s) and run it again,
+    for up to ``reconnect_for`` seconds of waiting. Safe for dondoc's commands and start-up:
+    each is one transaction (or idempotent), so a failed attempt left nothing behind."""
+    delay, waited = 0.2, 0.0
+    while True:
+        try:
+            return fn()
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+            if waited >= reconnect_for:
+                raise
+            log.warning(
+                "database unavailable (%s); retrying in %.1f s",
+                str(exc.orig).strip().splitlines()[0] if exc.orig else exc,
+                delay,
+            )
+            sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+
+
 @dataclass
 class SweepReport:
     """What one ``run_pending`` did."""
@@ -117,25 +144,7 @@ class Worker:
         return report
 
     def _retry(self, fn: Callable[[], T]) -> T:
-        """Run ``fn``; when the database connection fails (a restart, a terminated backend,
-        a network cut), wait with exponential back-off and run it again, for up to
-        ``reconnect_for`` seconds. Safe: every engine command is one transaction, so a failed
-        attempt left nothing behind."""
-        delay, waited = 0.2, 0.0
-        while True:
-            try:
-                return fn()
-            except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-                if waited >= self.reconnect_for:
-                    raise
-                log.warning(
-                    "database unavailable (%s); retrying in %.1f s",
-                    str(exc.orig).strip().splitlines()[0] if exc.orig else exc,
-                    delay,
-                )
-                self._sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 10.0)
+        return retry_while_unavailable(fn, reconnect_for=self.reconnect_for, sleep=self._sleep)
 
     def _emit(self, item: FiredTimer | Directive) -> None:
         if isinstance(item, FiredTimer):

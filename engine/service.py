@@ -206,9 +206,8 @@ class Engine:
             source, path = stored
             return self.workflows.add(parse_workflow(source, f"{path} (stored)"))
 
-    def _write(
-        self,
-        sql: Sql,
+    @staticmethod
+    def _chain(
         d: DirectiveState,
         *,
         actor: str,
@@ -219,16 +218,12 @@ class Engine:
         to_state: str | None,
         payload: Mapping[str, Any],
         at: datetime,
-    ) -> None:
-        """Write a change of the directive and its audit event: the version-checked UPDATE
-        (ConflictError when another command changed it first), then the event.
-
-        The chain head lives on the directive, so the version check also guards it: two
-        commands cannot both extend the chain from the same head."""
-        seq = d.event_seq + 1
+    ) -> dict[str, Any]:
+        """The next audit event of ``d`` (hash-chained to its head); moves the head onto it.
+        Returns the event's row, to insert."""
         prev = d.event_hash or GENESIS
         fields: dict[str, Any] = {
-            "seq": seq,
+            "seq": d.event_seq + 1,
             "at": at,
             "actor": actor,
             "role": role,
@@ -238,12 +233,23 @@ class Engine:
             "to_state": to_state,
             "payload": dict(payload),
         }
-        digest = event_hash(prev_hash=prev, directive_id=d.id, **fields)
+        d.event_seq = fields["seq"]
+        d.event_hash = event_hash(prev_hash=prev, directive_id=d.id, **fields)
+        return {"directive_id": d.id, "prev_hash": prev, "hash": d.event_hash, **fields}
+
+    @staticmethod
+    def _write(sql: Sql, d: DirectiveState, event: Mapping[str, Any]) -> None:
+        """Write a change of the directive and its audit event (made by ``_chain``): the
+        version-checked UPDATE (ConflictError when another command changed it first), then
+        the event.
+
+        The chain head lives on the directive, so the version check also guards it: two
+        commands cannot both extend the chain from the same head."""
         old_version = d.version
-        d.event_seq, d.event_hash, d.version = seq, digest, old_version + 1
+        d.version = old_version + 1
         if not sql.update(d, old_version):
             raise ConflictError(d.id)
-        sql.insert_event({"directive_id": d.id, "prev_hash": prev, "hash": digest, **fields})
+        sql.insert_event(event)
 
     def _to_record(self, db: Repository | Sql, row: DirectiveRow | DirectiveState) -> Directive:
         compiled = self._compiled(db, row.workflow, row.workflow_version)
@@ -412,21 +418,18 @@ class Engine:
         d.id = sql.insert(values)
         # The "created" event; the chain head of a new directive is not a change of it, so it
         # is written without a version change: a directive starts at version 1.
-        fields: dict[str, Any] = {
-            "seq": 1,
-            "at": now,
-            "actor": creator,
-            "role": None,
-            "kind": "created",
-            "trigger": None,
-            "from_state": None,
-            "to_state": d.state,
-            "payload": self._snapshot(d),
-        }
-        d.event_seq, d.event_hash = 1, event_hash(prev_hash=GENESIS, directive_id=d.id, **fields)
-        sql.insert_event(
-            {"directive_id": d.id, "prev_hash": GENESIS, "hash": d.event_hash, **fields}
+        created = self._chain(
+            d,
+            actor=creator,
+            role=None,
+            kind="created",
+            trigger=None,
+            from_state=None,
+            to_state=d.state,
+            payload=self._snapshot(d),
+            at=now,
         )
+        sql.insert_event(created)
         sql.set_head(d)
         self._schedule_timers(sql, d, compiled, entered_at=now)
         return d
@@ -590,14 +593,17 @@ class Engine:
         self._write(
             sql,
             row,
-            actor=actor.id,
-            role=decision.role,
-            kind="transition",
-            trigger=trigger,
-            from_state=decision.source,
-            to_state=decision.dest,
-            payload=decision.payload,
-            at=now,
+            self._chain(
+                row,
+                actor=actor.id,
+                role=decision.role,
+                kind="transition",
+                trigger=trigger,
+                from_state=decision.source,
+                to_state=decision.dest,
+                payload=decision.payload,
+                at=now,
+            ),
         )
         if decision.source != decision.dest:
             sql.cancel_timers(row.id)
@@ -708,20 +714,23 @@ class Engine:
         self._write(
             sql,
             row,
-            actor=SCHEDULER.id,
-            role="system",
-            kind="timer",
-            trigger=None,
-            from_state=row.state,
-            to_state=row.state,
-            payload={
-                "timer": spec.id,
-                "timer_row": timer.id,
-                "repeat": timer.repeat_index,
-                "scheduled_for": timer.due_at.isoformat(),
-                "notified": notified,
-            },
-            at=now,
+            self._chain(
+                row,
+                actor=SCHEDULER.id,
+                role="system",
+                kind="timer",
+                trigger=None,
+                from_state=row.state,
+                to_state=row.state,
+                payload={
+                    "timer": spec.id,
+                    "timer_row": timer.id,
+                    "repeat": timer.repeat_index,
+                    "scheduled_for": timer.due_at.isoformat(),
+                    "notified": notified,
+                },
+                at=now,
+            ),
         )
         fired_trigger = None
         if spec.fire is not None:

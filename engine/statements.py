@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from .store import MAX_ID, DirectiveRow, EventRow, OutboxRow, TimerRow, WorkflowVersionRow
+from .store import DirectiveRow, EventRow, OutboxRow, TimerRow, WorkflowVersionRow, possible_id
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 _E: sa.Table = EventRow.__table__  # type: ignore[assignment]
@@ -93,20 +93,7 @@ MUTABLE = (
     "event_hash",
 )
 
-EVENT_COLUMNS = (
-    "directive_id",
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "kind",
-    "trigger",
-    "from_state",
-    "to_state",
-    "payload",
-    "prev_hash",
-    "hash",
-)
+EVENT_COLUMNS = tuple(c.name for c in _E.columns if c.name != "id")  # an event is all given
 
 TIMER_COLUMNS = (
     "directive_id",
@@ -308,7 +295,7 @@ class Sql:
     def load(self, directive_id: int, *, for_update: bool = False) -> DirectiveState | None:
         """The directive (locked until the end of the transaction with ``for_update``, on
         databases that lock rows), or None."""
-        if not 1 <= directive_id <= MAX_ID:  # cannot exist, and would overflow the column
+        if not possible_id(directive_id):
             return None
         p = self.st.load_for_update if for_update else self.st.load
         raw = self._execute(p, {"id": directive_id}).fetchone()

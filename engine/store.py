@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 
 
+def possible_id(value: int) -> bool:
+    """False for ids no row can have (and that would overflow the column in a query)."""
+    return 1 <= value <= MAX_ID
+
+
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
 
@@ -276,9 +281,7 @@ class Repository:
         return self._sql
 
     def load_directive(self, directive_id: int) -> DirectiveRow | None:
-        if not 1 <= directive_id <= MAX_ID:  # cannot exist, and would overflow the column
-            return None
-        return self.s.get(DirectiveRow, directive_id)
+        return self.s.get(DirectiveRow, directive_id) if possible_id(directive_id) else None
 
     # --- timers ---------------------------------------------------------------------------
     def defer_timer(self, timer_id: int, now: datetime, error: str) -> None:
@@ -372,15 +375,6 @@ class Repository:
             )
         present = [v for v in (self.s.scalar(q) for q in queries) if v is not None]
         return min(present) if present else None
-
-    def last_event(self, directive_id: int) -> EventRow | None:
-        stmt = (
-            sa.select(EventRow)
-            .where(EventRow.directive_id == directive_id)
-            .order_by(EventRow.seq.desc())
-            .limit(1)
-        )
-        return self.s.scalars(stmt).first()
 
     def events(self, directive_id: int) -> list[EventRow]:
         stmt = (

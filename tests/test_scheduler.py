@@ -287,3 +287,34 @@ timers:
         problem.line == 15
         and "unknown template 'remnder' (did you mean 'reminder'?)" in problem.message
     )
+
+
+def test_retry_while_unavailable_backs_off_then_succeeds_or_gives_up() -> None:
+    """The worker's start-up (building the Engine) and its sweeps share one retry: a lost
+    connection is waited out with back-off; past the budget the error surfaces."""
+    import sqlalchemy.exc as sa_exc
+
+    from dondoc.scheduler import retry_while_unavailable
+
+    def cut() -> sa_exc.OperationalError:
+        return sa_exc.OperationalError("SELECT 1", {}, Exception("terminating connection"))
+
+    attempts: list[int] = []
+    slept: list[float] = []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise cut()
+        return "engine"
+
+    assert retry_while_unavailable(flaky, sleep=slept.append) == "engine"
+    assert slept == [0.2, 0.4] and len(attempts) == 3
+
+    def never() -> str:
+        raise cut()
+
+    slept.clear()
+    with pytest.raises(sa_exc.OperationalError):
+        retry_while_unavailable(never, reconnect_for=1.0, sleep=slept.append)
+    assert sum(slept) >= 1.0 and slept[:3] == [0.2, 0.4, 0.8]
