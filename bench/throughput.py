@@ -34,7 +34,7 @@ from conftest import drop_everything
 from test_scale_pg import seed_due_timers, start_worker
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
-from dondoc.audit import GENESIS, event_hash
+from dondoc.service.chain import GENESIS, event_hash
 
 NOW = datetime(2024, 3, 18, 2, tzinfo=UTC)
 BOARD = Actor.of("thang", "reviewer")

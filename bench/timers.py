@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dondoc import Engine, FakeClock
-from dondoc.store import DirectiveRow, TimerRow
+from dondoc.store.tables import DirectiveRow, TimerRow
 
 NOW = datetime(2024, 6, 1, 2, tzinfo=UTC)
 WF = "monthly_briefing_task"
@@ -120,7 +120,7 @@ SWEEP = """
 import resource, sys, time
 from datetime import UTC, datetime
 from dondoc import Engine, FakeClock
-from dondoc.scheduler import Worker
+from dondoc.worker import Worker
 engine = Engine(sys.argv[1], clock=FakeClock(datetime(2024, 6, 1, 2, tzinfo=UTC)))
 start = time.perf_counter()
 report = Worker(engine, name="bench").run_pending()
@@ -145,7 +145,7 @@ IDLE_WORKER = """
 import resource, sys
 from datetime import UTC, datetime
 from dondoc import Engine, FakeClock
-from dondoc.scheduler import Worker
+from dondoc.worker import Worker
 engine = Engine(sys.argv[1], clock=FakeClock(datetime(2024, 6, 1, 2, tzinfo=UTC)))
 report = Worker(engine).run_pending()
 assert report.count == 0

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dondoc.demo import PEOPLE, UNIT, at, run_demo
-from dondoc.directory import SimpleDirectory
-from dondoc.office import Office
+from dondoc.cli.demo import PEOPLE, UNIT, at, run_demo
+from dondoc.core.directory import SimpleDirectory
+from dondoc.documents.office import Office
 
 OUT = Path(__file__).parent / "img"
 OFFICE = Office(

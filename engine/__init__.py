@@ -7,13 +7,13 @@ The public face: import from here; the modules behind it may change.
 
 from __future__ import annotations
 
-from . import errors
-from .actors import SCHEDULER, Actor
-from .clock import Clock, FakeClock, SystemClock
-from .machine import CompiledWorkflow, WorkflowRegistry, load_workflows
-from .records import AuditEvent, AuditReport, Directive
-from .service import Engine, NewDirective
-from .spec import WorkflowSpec, json_schema, parse_workflow
+from dondoc import errors
+from dondoc.core.actors import SCHEDULER, Actor
+from dondoc.clock import Clock, FakeClock, SystemClock
+from dondoc.core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from dondoc.core.records import AuditEvent, AuditReport, Directive
+from dondoc.service.engine import Engine, NewDirective
+from dondoc.core.spec import WorkflowSpec, json_schema, parse_workflow
 
 __all__ = [
     "SCHEDULER",

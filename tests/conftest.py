@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from dondoc import Engine, FakeClock, load_workflows
-from dondoc.machine import WorkflowRegistry
-from dondoc.store import Base
+from dondoc.core.machine import WorkflowRegistry
+from dondoc.store.tables import Base
 
 PG_URL = os.environ.get("DONDOC_TEST_PG_URL")
 PG_SKIP_REASON = "PostgreSQL not configured: set DONDOC_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"

@@ -20,7 +20,7 @@ import pytest
 
 from dondoc import Actor, Engine, FakeClock
 from dondoc.clock import VN_TZ
-from dondoc.demo import load_demo_data
+from dondoc.cli.demo import load_demo_data
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -43,7 +43,7 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Engine]]:
     import uvicorn
 
-    from dondoc.api import create_app
+    from dondoc.web.api import create_app
 
     clock = FakeClock(datetime(2024, 6, 25, 9, tzinfo=VN_TZ).astimezone(UTC))
     engine = Engine(f"sqlite:///{tmp_path / 'web.db'}", clock=clock)

@@ -12,9 +12,9 @@ import pytest
 
 from dondoc import json_schema
 from dondoc.errors import DondocError
-from dondoc.graph import to_dot, to_mermaid
-from dondoc.machine import CompiledWorkflow
-from dondoc.spec import (
+from dondoc.core.graph import to_dot, to_mermaid
+from dondoc.core.machine import CompiledWorkflow
+from dondoc.core.spec import (
     FieldSpec,
     NotifySpec,
     RoleSpec,
@@ -27,7 +27,7 @@ from dondoc.spec import (
     bundled_workflow_files,
     load_workflow_file,
 )
-from dondoc.yamlsource import load_yaml
+from dondoc.core.yamlsource import load_yaml
 
 FILES = bundled_workflow_files()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dondoc.spec import bundled_workflow_files
+from dondoc.core.spec import bundled_workflow_files
 
 REMEDIATION = next(p for p in bundled_workflow_files() if p.stem == "remediation_self_assessment")
 

@@ -9,9 +9,9 @@ import pytest
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.errors import ConflictError
-from dondoc.machine import WorkflowRegistry
-from dondoc.records import Directive
-from dondoc.statements import Sql
+from dondoc.core.machine import WorkflowRegistry
+from dondoc.core.records import Directive
+from dondoc.store.statements import Sql
 
 
 def test_two_sessions_same_directive_one_wins(

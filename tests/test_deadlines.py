@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dondoc.calendar import DEFAULT_CALENDAR, WorkingCalendar
-from dondoc.deadlines import Recurrence, due_instant, parse_deadline
+from dondoc.deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from dondoc.deadlines.phrases import Recurrence, due_instant, parse_deadline
 from dondoc.errors import DeadlineError
 
 D = date

@@ -22,8 +22,8 @@ from aiosmtpd.controller import Controller
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.clock import local_midnight
-from dondoc.directory import Recipient, SimpleDirectory
-from dondoc.outbox import (
+from dondoc.core.directory import Recipient, SimpleDirectory
+from dondoc.delivery.outbox import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     Deliverer,
@@ -34,8 +34,8 @@ from dondoc.outbox import (
     WebhookSink,
     sign,
 )
-from dondoc.records import OutboxMessage
-from dondoc.scheduler import Worker
+from dondoc.core.records import OutboxMessage
+from dondoc.worker import Worker
 
 SECRET = "khoa-bi-mat"
 

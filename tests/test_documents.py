@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
-from dondoc.directory import SimpleDirectory
-from dondoc.office import Office
-from dondoc.render import Renderer, TemplateError, doc_number, long_date, place_date
+from dondoc.core.directory import SimpleDirectory
+from dondoc.documents.office import Office
+from dondoc.documents.render import Renderer, TemplateError, doc_number, long_date, place_date
 
 OFFICE = Office(
     parent="UBND TỈNH ĐẮK NÔNG",

@@ -16,8 +16,8 @@ from dondoc.errors import (
     PermissionDenied,
     WorkflowError,
 )
-from dondoc.machine import load_workflows
-from dondoc.store import EventRow
+from dondoc.core.machine import load_workflows
+from dondoc.store.tables import EventRow
 
 WF = "remediation_self_assessment"
 BOARD = Actor.of("thang", "reviewer", name="Hoàng Mạnh Thắng")  # Phó Giám đốc Sở
@@ -277,7 +277,7 @@ def test_tampering_is_detected(engine: Engine) -> None:
 
 
 def test_changed_workflow_needs_a_new_version(db_url: str, clock: FakeClock, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from dondoc.spec import bundled_workflow_files
+    from dondoc.core.spec import bundled_workflow_files
 
     Engine(db_url, clock=clock).db.dispose()
     src = next(p for p in bundled_workflow_files() if p.stem == WF).read_text(encoding="utf-8")

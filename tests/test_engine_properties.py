@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from dondoc import Actor, Engine, FakeClock, NewDirective, load_workflows
 from dondoc.errors import DondocError
-from dondoc.spec import FieldSpec
+from dondoc.core.spec import FieldSpec
 
 REGISTRY = load_workflows()
 WF = REGISTRY.get("remediation_self_assessment")

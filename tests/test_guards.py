@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dondoc.guards import GuardEvaluationError, GuardSyntaxError, compile_guard
+from dondoc.core.guards import GuardEvaluationError, GuardSyntaxError, compile_guard
 
 SCOPE = {
     "payload": {"score": 7, "form": "canh_cao", "fixed": False, "items": [1, 2, 3]},

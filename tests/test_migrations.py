@@ -12,8 +12,8 @@ from alembic.runtime.migration import MigrationContext
 
 from dondoc import Engine
 from dondoc.errors import SchemaError
-from dondoc.migrate import current_revision, head_revision, upgrade
-from dondoc.store import Base
+from dondoc.store.schema import current_revision, head_revision, upgrade
+from dondoc.store.tables import Base
 
 
 def test_migrations_from_empty_match_the_models(db_url: str) -> None:
@@ -73,7 +73,7 @@ def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
     from datetime import UTC, date, datetime
 
     from dondoc import Actor
-    from dondoc.audit import GENESIS, event_hash
+    from dondoc.service.chain import GENESIS, event_hash
 
     engine = sa.create_engine(db_url)
     upgrade(engine, "0001")
@@ -81,7 +81,7 @@ def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
     naive = at.replace(tzinfo=None)
     with engine.begin() as c:
         from dondoc import load_workflows
-        from dondoc.service import _spec_digest
+        from dondoc.service.engine import _spec_digest
 
         compiled = load_workflows().get("remediation_self_assessment", 1)
         c.execute(
@@ -156,7 +156,7 @@ def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
 
 def test_removing_the_last_events_is_detected(db_url: str) -> None:
     from dondoc import Actor, NewDirective
-    from dondoc.store import EventRow
+    from dondoc.store.tables import EventRow
 
     eng = Engine(db_url)
     d = eng.create_directive(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from conftest import PG_SKIP_REASON, PG_URL
 
 from dondoc import Engine, FakeClock
-from dondoc.store import Base, DirectiveRow, TimerRow
+from dondoc.store.tables import Base, DirectiveRow, TimerRow
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 NOW = datetime(2024, 1, 2, 2, tzinfo=UTC)

@@ -9,12 +9,12 @@ import pytest
 
 from dondoc import Actor, Engine, FakeClock, NewDirective, load_workflows
 from dondoc.clock import local_midnight
-from dondoc.deadlines import due_instant
-from dondoc.directory import SimpleDirectory
+from dondoc.deadlines.phrases import due_instant
+from dondoc.core.directory import SimpleDirectory
 from dondoc.errors import WorkflowError
-from dondoc.render import Renderer
-from dondoc.scheduler import Worker
-from dondoc.timers import office_start
+from dondoc.documents.render import Renderer
+from dondoc.worker import Worker
+from dondoc.deadlines.timers import office_start
 
 BOARD = Actor.of("thang", "reviewer")
 LEADER = Actor.of("luyen", unit="Thanh tra Sở")
@@ -294,7 +294,7 @@ def test_retry_while_unavailable_backs_off_then_succeeds_or_gives_up() -> None:
     connection is waited out with back-off; past the budget the error surfaces."""
     import sqlalchemy.exc as sa_exc
 
-    from dondoc.scheduler import retry_while_unavailable
+    from dondoc.worker import retry_while_unavailable
 
     def cut() -> sa_exc.OperationalError:
         return sa_exc.OperationalError("SELECT 1", {}, Exception("terminating connection"))

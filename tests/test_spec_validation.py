@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dondoc.errors import WorkflowError
-from dondoc.spec import load_workflow_file, parse_workflow
+from dondoc.core.spec import load_workflow_file, parse_workflow
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 EXPECT = re.compile(r"^# expect: (\d+): (.+)$")
@@ -148,7 +148,7 @@ transitions:
 
 
 def test_several_files_collect_all_problems_and_refuse_duplicate_versions(tmp_path: Path) -> None:
-    from dondoc.spec import bundled_workflow_files, load_workflow_files
+    from dondoc.core.spec import bundled_workflow_files, load_workflow_files
 
     bundled = bundled_workflow_files()[0]
     copy = tmp_path / "copy.yaml"

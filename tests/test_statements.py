@@ -1,4 +1,4 @@
-"""The commands' prepared statements (dondoc.statements) against the ORM's view of the rows.
+"""The commands' prepared statements (dondoc.store.statements) against the ORM's view of the rows.
 
 The commands write with SQL compiled once and run on the driver's cursor; everything else reads
 with the ORM. Both must see the same values (types, time zones, JSON), and a driver error must
@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.errors import ConflictError
-from dondoc.statements import FIELDS, MUTABLE, Sql
-from dondoc.store import DirectiveRow
+from dondoc.store.statements import FIELDS, MUTABLE, Sql
+from dondoc.store.tables import DirectiveRow
 
 BOARD = Actor.of("thang", "reviewer")
 LEADER = Actor.of("phuong")

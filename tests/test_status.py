@@ -9,7 +9,7 @@ import pytest
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.clock import local_midnight
 from dondoc.errors import DeadlineError
-from dondoc.status import Status, days_late, grid, progress_status
+from dondoc.deadlines.status import Status, days_late, grid, progress_status
 
 D = date
 

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
-from dondoc.store import EventRow, OutboxRow, TimerRow
+from dondoc.store.tables import EventRow, OutboxRow, TimerRow
 
 N_DIRECTIVES = 300  # × 2 timers (reminder, overdue) = 600 due timers
 

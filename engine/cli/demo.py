@@ -1,0 +1,331 @@
+"""``dondoc demo``: seed 000's conclusion, run by the real worker on a fake clock.
+
+The Sở TT&TT Đắk Nông conclusion of 18/03/2024 is loaded into a fresh embedded database as
+directives; the scheduler runs from 18/03/2024 to 15/07/2024 on a :class:`FakeClock` while
+scripted people act at their own times (some on time, one leader late), and a timeline is
+printed: reminders, overdue, chasing letters, escalation, self-assessments, reviews,
+discipline — then the status grid per unit. Nothing sleeps; it takes seconds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from dondoc.core.actors import Actor
+from dondoc.clock import VN_TZ, FakeClock
+from dondoc.core.directory import SimpleDirectory
+from dondoc.errors import DondocError
+from dondoc.core.records import Directive
+from dondoc.worker import Worker
+from dondoc.service.engine import Engine, FiredTimer, NewDirective
+from dondoc.deadlines.status import Status
+
+DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
+DOC_DATE = date(2024, 3, 18)
+DOC_ISSUER = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
+UNIT = "Thanh tra Sở"
+PEOPLE: dict[str, dict[str, Any]] = {
+    "thang": {"name": "Hoàng Mạnh Thắng (Phó Giám đốc Sở)", "roles": ["reviewer"]},
+    "phuong": {"name": "Nguyễn Phương (Chánh Thanh tra)", "unit": UNIT},
+    "luyen": {"name": "Hoàng Thị Luyến (Phó Chánh Thanh tra)", "unit": UNIT},
+}
+BOARD = Actor.of("thang", "reviewer", name=PEOPLE["thang"]["name"])
+PHUONG = Actor.of("phuong", unit=UNIT, name=PEOPLE["phuong"]["name"])
+LUYEN = Actor.of("luyen", unit=UNIT, name=PEOPLE["luyen"]["name"])
+
+
+def at(day: int, month: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(2024, month, day, hour, minute, tzinfo=VN_TZ).astimezone(UTC)
+
+
+@dataclass
+class Step:
+    when: datetime
+    who: Actor
+    key: str
+    trigger: str
+    payload: dict[str, Any]
+
+
+def _directives(engine: Engine) -> dict[str, int]:
+    ids: dict[str, int] = {}
+
+    def add(
+        key: str, workflow: str, title: str, deadline: str, assignee: str, content: str
+    ) -> None:
+        d = engine.create_directive(
+            BOARD,
+            workflow,
+            NewDirective(
+                title=title,
+                content=content,
+                deadline=deadline,
+                lead_unit=UNIT,
+                assignee=assignee,
+                reviewer="thang",
+                doc_number=DOC_NUMBER,
+                doc_date=DOC_DATE,
+                doc_issuer=DOC_ISSUER,
+            ),
+        )
+        ids[key] = d.id
+
+    group = (
+        "Giải quyết dứt điểm các vụ, việc Giám đốc Sở đã có chỉ đạo. Hoàn thành trong tháng 4/2024."
+    )
+    add(
+        "case1",
+        "monthly_briefing_task",
+        "Làm rõ việc in ấn, phát hành Sổ tay phòng chống in lậu",
+        "Hoàn thành trong tháng 4/2024",
+        "phuong",
+        group,
+    )
+    add(
+        "case2",
+        "monthly_briefing_task",
+        "Xử lý sai phạm của Tạp chí Môi trường Xây dựng, Báo Pháp luật TP. Hồ Chí Minh",
+        "Hoàn thành trong tháng 4/2024",
+        "phuong",
+        group,
+    )
+    add(
+        "case3",
+        "monthly_briefing_task",
+        "Theo dõi việc thực hiện Kết luận Thanh tra đối với các doanh nghiệp viễn thông",
+        "Hoàn thành trong tháng 4/2024",
+        "luyen",
+        group,
+    )
+    add(
+        "seal",
+        "monthly_briefing_task",
+        "Bàn giao con dấu, hồ sơ theo dõi văn bản đi đến cho Văn thư Sở",
+        "trước ngày 01/04/2024",
+        "phuong",
+        "Bàn giao con dấu, hồ sơ theo dõi văn bản đi đến của Thanh Tra cho Văn thư Sở quản lý trước ngày 01/04/2024.",
+    )
+    add(
+        "watch",
+        "monthly_briefing_task",
+        "Theo dõi, đôn đốc việc xử lý sai phạm của Tạp chí Môi trường Đô thị",
+        "theo dõi, đôn đốc",
+        "phuong",
+        "Giao đồng chí Chánh Thanh tra theo dõi, đôn đốc việc xử lý sai phạm của Tạp chí Môi trường Đô thị.",
+    )
+    for key, who in (("sa_phuong", PHUONG), ("sa_luyen", LUYEN)):
+        add(
+            key,
+            "remediation_self_assessment",
+            f"Báo cáo tự đánh giá việc khắc phục tồn tại, hạn chế - {who.name}",
+            "Trước ngày 01/07/2024",
+            who.id,
+            "Trước ngày 01/07/2024, từng đồng chí lãnh đạo phòng Thanh tra có báo cáo tự đánh giá "
+            "việc khắc phục của mình gửi Ban Giám đốc; tự đề xuất hình thức kiểm điểm, kỷ luật nếu "
+            "không khắc phục được tồn tại, hạn chế đã được Ban Giám đốc chỉ ra.",
+        )
+    return ids
+
+
+SCRIPT = [
+    Step(at(25, 3), PHUONG, "seal", "start", {}),
+    Step(
+        at(29, 3, 15),
+        PHUONG,
+        "seal",
+        "report_result",
+        {"result": "Đã bàn giao con dấu, hồ sơ cho Văn thư Sở."},
+    ),
+    Step(at(1, 4, 8, 30), BOARD, "seal", "evaluate_done", {}),
+    Step(at(1, 4, 9), PHUONG, "sa_phuong", "start", {}),
+    Step(at(1, 4, 9, 5), LUYEN, "sa_luyen", "start", {}),
+    Step(at(2, 4), PHUONG, "case1", "start", {}),
+    Step(at(2, 4, 9, 10), PHUONG, "case2", "start", {}),
+    Step(at(2, 4, 9, 20), LUYEN, "case3", "start", {}),
+    Step(at(22, 4, 16), PHUONG, "case1", "report_result", {"result": "Đã làm rõ, lập biên bản."}),
+    Step(
+        at(26, 4, 10),
+        PHUONG,
+        "case2",
+        "report_result",
+        {"result": "Đã ban hành quyết định xử phạt."},
+    ),
+    Step(at(3, 5), BOARD, "case1", "evaluate_done", {}),
+    Step(at(3, 5, 9, 5), BOARD, "case2", "evaluate_done", {}),
+    Step(
+        at(8, 5, 14),
+        LUYEN,
+        "case3",
+        "report_result",
+        {"result": "Đã có báo cáo theo dõi.", "cause_if_late": "Chờ số liệu doanh nghiệp."},
+    ),
+    Step(at(10, 5), BOARD, "case3", "evaluate_done", {}),
+    Step(
+        at(24, 6, 10),
+        PHUONG,
+        "sa_phuong",
+        "submit_self_assessment",
+        {"report": "Đã khắc phục các tồn tại, hạn chế được chỉ ra.", "shortcomings_fixed": True},
+    ),
+    Step(at(28, 6, 9), BOARD, "sa_phuong", "accept", {"conclusion": "Đạt yêu cầu."}),
+    Step(
+        at(9, 7, 15),
+        LUYEN,
+        "sa_luyen",
+        "submit_self_assessment",
+        {
+            "report": "Chưa khắc phục được việc chậm giải quyết đơn.",
+            "shortcomings_fixed": False,
+            "proposed_discipline": "khien_trach",
+        },
+    ),
+    Step(
+        at(12, 7, 10),
+        BOARD,
+        "sa_luyen",
+        "discipline",
+        {"form": "khien_trach", "decision_number": "25/QĐ-STTTT"},
+    ),
+]
+
+START = at(18, 3, 9)
+END = at(15, 7, 17)
+
+
+def run_demo(
+    db_url: str | None = None, console: Console | None = None, *, until: datetime = END
+) -> Engine:
+    """Run the showcase (up to ``until``) and print it. Returns the engine; with ``db_url``
+    its database keeps the result."""
+    out = console or Console(highlight=False)
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if db_url is None:
+        tmp = tempfile.TemporaryDirectory(prefix="dondoc-demo-")
+        db_url = f"sqlite:///{Path(tmp.name) / 'demo.db'}"
+    clock = FakeClock(START)
+    engine = Engine(db_url, clock=clock, directory=SimpleDirectory(PEOPLE, {UNIT: "phuong"}))
+    if engine.directives(limit=1):
+        raise DondocError(f"the demo needs an empty database; {db_url} already has directives")
+    names = {k: str(v["name"]) for k, v in PEOPLE.items()}
+    titles: dict[int, str] = {}
+
+    def stamp() -> str:
+        return clock.now().astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+    def short(directive_id: int) -> str:
+        return f"#{directive_id} {titles.get(directive_id, '')[:60]}"
+
+    def on_event(item: FiredTimer | Directive) -> None:
+        if isinstance(item, Directive):
+            return
+        spec = engine.get(item.directive_id)
+        timer = next(
+            (
+                t
+                for t in engine.workflows.get(spec.workflow, spec.workflow_version).spec.timers
+                if t.id == item.timer
+            ),
+            None,
+        )
+        label = (timer.label if timer and timer.label else item.timer) if timer else item.timer
+        who = ", ".join(
+            names.get(p, p.removeprefix("unit:")) for p in item.notified if p != "system:scheduler"
+        )
+        line = f"[dim]{stamp()}[/dim]  [yellow]⏰ {label}[/yellow] — {short(item.directive_id)}"
+        if who:
+            line += f" → gửi {who}"
+        if item.trigger:
+            line += f" → [red]{spec.state_label}[/red]"
+        out.print(line)
+
+    worker = Worker(engine, name="demo-worker", listener=on_event)
+    out.rule("[bold]dondoc demo[/bold] — Thông báo kết luận, Sở TT&TT Đắk Nông, 18/03/2024")
+    ids = _directives(engine)
+    for d in engine.directives():
+        titles[d.id] = d.title
+        due = d.due.strftime("%d/%m/%Y") if d.due else "không có thời hạn"
+        out.print(
+            f"[dim]{stamp()}[/dim]  [green]📄 Giao nhiệm vụ[/green] {short(d.id)} → "
+            f"{names.get(d.assignee or '', d.assignee)}; hạn {due} ({d.due_text})"
+        )
+    for step in SCRIPT:
+        if step.when > until:
+            break
+        worker.advance(clock, step.when)
+        did = ids[step.key]
+        try:
+            d = engine.fire(did, step.trigger, step.who, step.payload)
+        except DondocError as exc:  # the script is fixed; a failure here is a bug worth seeing
+            out.print(f"[red]{stamp()}  ✗ {step.who.name}: {exc}[/red]")
+            continue
+        ev = engine.history(did)[-1]
+        label = next(
+            t.label
+            for t in engine.workflows.get(d.workflow, d.workflow_version).spec.transitions
+            if t.trigger == step.trigger
+        )
+        late = f" [red](trễ {d.days_late} ngày)[/red]" if d.days_late and not d.is_open else ""
+        out.print(
+            f"[dim]{stamp()}[/dim]  [cyan]👤 {names.get(ev.actor, ev.actor)}[/cyan]: {label} — "
+            f"{short(did)} → {d.state_label}{late}"
+        )
+    worker.advance(clock, until)
+
+    out.rule(f"Tình hình thực hiện đến {stamp()}")
+    grid_table = Table("Đơn vị")
+    shown = [s for s in Status if s is not Status.CANCELLED]
+    for s in shown:
+        grid_table.add_column(s.label, justify="right")
+    grid_table.add_column("Tổng", justify="right")
+    for r in engine.statistics():
+        grid_table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
+    out.print(grid_table)
+    people = Table("Người thực hiện", "Nhiệm vụ", "Trạng thái", "Hạn", "Đánh giá")
+    for d in engine.directives():
+        people.add_row(
+            names.get(d.assignee or "", d.assignee or "—"),
+            d.title[:55],
+            d.state_label,
+            d.due.strftime("%d/%m/%Y") if d.due else "—",
+            d.status_label,
+        )
+    out.print(people)
+    report = engine.verify_audit()
+    pending = engine.outbox_count()
+    out.print(
+        f"Nhật ký: {report.events_checked} sự kiện, chuỗi băm {'toàn vẹn' if report.ok else 'BỊ SỬA'}; "
+        f"hộp thư đi: {pending} thông báo chờ gửi."
+    )
+    if tmp is not None:
+        engine.db.dispose()
+        tmp.cleanup()
+    return engine
+
+
+def load_demo_data(engine: Engine) -> dict[str, str]:
+    """Load seed 000's directives into an empty database (for ``dondoc serve --demo-data``)
+    and issue a token for each person. Returns {person: token}; empty if the database is not
+    empty (nothing is changed then)."""
+    if engine.directives(limit=1):
+        return {}
+    if isinstance(engine.directory, SimpleDirectory) and not engine.directory.people:
+        engine.directory = SimpleDirectory(PEOPLE, {UNIT: "phuong"})
+    _directives(engine)
+    return {
+        "thang (Ban Giám đốc)": engine.create_token(
+            "thang", roles=("admin", "assigner", "reviewer"), name=PEOPLE["thang"]["name"]
+        ),
+        "phuong (Chánh Thanh tra)": engine.create_token(
+            "phuong", unit=UNIT, name=PEOPLE["phuong"]["name"]
+        ),
+        "luyen (Phó Chánh Thanh tra)": engine.create_token(
+            "luyen", unit=UNIT, name=PEOPLE["luyen"]["name"]
+        ),
+    }

@@ -1,0 +1,92 @@
+"""Checking what an actor supplies with a transition against the fields the workflow declares.
+
+The result is JSON-safe (dates become ISO strings) because it is stored in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from dondoc.errors import PayloadError
+from dondoc.core.spec import FieldSpec
+
+
+def _check(name: str, spec: FieldSpec, value: Any) -> Any:
+    kind = spec.type
+    if kind in ("text", "string", "person", "unit"):
+        if not isinstance(value, str):
+            raise PayloadError(name, f"expected text, got {type(value).__name__}")
+        value = value.strip()
+        if spec.required and not value:
+            raise PayloadError(name, "must not be empty")
+        if kind != "text" and "\n" in value:
+            raise PayloadError(name, "must be a single line")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise PayloadError(name, f"is {len(value)} characters long; at most {spec.max_length}")
+        return value
+    if kind in ("integer", "percent"):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PayloadError(name, f"expected a whole number, got {value!r}")
+        if kind == "percent" and not 0 <= value <= 100:
+            raise PayloadError(name, f"expected a percentage 0-100, got {value}")
+        return value
+    if kind == "number":
+        if isinstance(value, str):
+            try:
+                value = float(value.replace(",", "."))
+            except ValueError:
+                raise PayloadError(name, f"expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PayloadError(name, f"expected a number, got {value!r}")
+        return value
+    if kind == "boolean":
+        if isinstance(value, str) and value.lower() in ("true", "false", "có", "không"):
+            return value.lower() in ("true", "có")
+        if not isinstance(value, bool):
+            raise PayloadError(name, f"expected true or false, got {value!r}")
+        return value
+    if kind == "date":
+        if isinstance(value, datetime):
+            raise PayloadError(name, "expected a date, not a date and time")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise PayloadError(name, f"expected a date YYYY-MM-DD, got {value!r}")
+    if kind == "choice":
+        choices = spec.choices or []
+        if value not in choices:
+            raise PayloadError(name, f"expected one of {', '.join(choices)}; got {value!r}")
+        return value
+    raise PayloadError(name, f"unsupported field type {kind!r}")  # pragma: no cover
+
+
+def validate_payload(
+    fields: Mapping[str, FieldSpec], payload: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Return the cleaned payload, or raise :class:`PayloadError` naming the first bad field.
+
+    Unknown fields are refused (a typo must not be silently dropped); optional fields that are
+    absent or ``None`` are left out.
+    """
+    given = dict(payload or {})
+    unknown = sorted(set(given) - set(fields))
+    if unknown:
+        expected = ", ".join(fields) or "no fields"
+        raise PayloadError(unknown[0], f"unknown field; this trigger takes {expected}")
+    clean: dict[str, Any] = {}
+    for name, spec in fields.items():
+        value = given.get(name)
+        if value is None or (isinstance(value, str) and not value.strip() and not spec.required):
+            if spec.required:
+                raise PayloadError(name, f"is required ({spec.label or spec.type})")
+            continue
+        clean[name] = _check(name, spec, value)
+    return clean

@@ -1,0 +1,572 @@
+"""Workflow definitions: YAML text → validated, immutable :class:`WorkflowSpec`.
+
+The pydantic models below are the single description of the format: they validate files, they
+are the typed objects the rest of the engine reads, and :func:`json_schema` publishes them for
+editors. YAML stays inside this module (via :mod:`dondoc.core.yamlsource`); every problem, whether
+of shape (a wrong key, a wrong type) or of meaning (an unknown state, an unreachable state), is
+reported as ``file:line:column: message`` and all of them are collected in one run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from dondoc.deadlines.durations import parse_offset
+from dondoc.errors import Problem, WorkflowError
+from dondoc.core.guards import GuardSyntaxError, compile_guard
+from dondoc.core.yamlsource import SourceMap, load_yaml
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+#: Roles bound by a directive's own fields (the actor *is* the directive's assignee, …).
+BOUND_ROLES = ("assignee", "assigner", "reviewer", "lead_unit", "cooperating_unit")
+#: The role the scheduler acts with; usable in any workflow without declaring it.
+SYSTEM_ROLE = "system"
+ANY_STATE = "*"
+
+FieldType = Literal[
+    "text", "string", "integer", "number", "boolean", "date", "choice", "percent", "person", "unit"
+]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+StrList = Annotated[list[str], BeforeValidator(_as_list, json_schema_input_type=str | list[str])]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=True)
+
+
+class RoleSpec(_Model):
+    """A role that may fire transitions or receive notifications."""
+
+    label: str = Field(description="Vietnamese label, e.g. 'Người được giao'")
+    description: str | None = None
+
+
+class StateSpec(_Model):
+    id: Ident
+    label: str = Field(description="Vietnamese label shown to people, e.g. 'Đang thực hiện'")
+    initial: bool = False
+    final: bool = False
+    outcome: Literal["completed", "cancelled"] | None = Field(
+        default=None,
+        description="for final states: does ending here count as completing the directive?",
+    )
+    done: bool = Field(
+        default=False,
+        description="the assignee's work is complete here (e.g. a report submitted): entering it "
+        "stops the deadline clock even before a reviewer closes the directive",
+    )
+    description: str | None = None
+
+
+class FieldSpec(_Model):
+    """A payload field the actor supplies when firing a transition."""
+
+    type: FieldType
+    label: str | None = None
+    required: bool = True
+    choices: list[str] | None = Field(default=None, description="the allowed values of a choice")
+    max_length: int | None = Field(default=None, ge=1)
+
+
+class TransitionSpec(_Model):
+    trigger: Ident
+    label: str | None = Field(default=None, description="Vietnamese label of the button")
+    source: StrList = Field(description="state id, list of state ids, or '*' for every open state")
+    dest: str
+    roles: StrList = Field(description="roles that may fire it (one is enough)")
+    guard: str | None = Field(
+        default=None, description='condition on payload/data/directive, e.g. "payload.score >= 5"'
+    )
+    guard_message: str | None = Field(
+        default=None, description="what to tell the actor when the guard is not satisfied"
+    )
+    payload: dict[Ident, FieldSpec] = Field(default_factory=dict)
+    progress: int | None = Field(
+        default=None, ge=0, le=100, description="set the directive's progress percent"
+    )
+    extend_due: bool = Field(
+        default=False,
+        description="grant an extension (gia hạn): the payload's date field 'new_due' becomes the "
+        "due date; the original due date is kept",
+    )
+
+
+class TimerWhen(_Model):
+    """When a timer fires: exactly one anchor, relative to the due date or to entering a state."""
+
+    after_entering: str | None = Field(default=None, description="e.g. '2 ngày làm việc'")
+    before_due: str | None = Field(default=None, description="e.g. '3 ngày làm việc'")
+    at_due: bool = Field(default=False, description="at the end of the due day (24:00 local)")
+    after_due: str | None = Field(default=None, description="e.g. '5 ngày'")
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> TimerWhen:
+        chosen = [
+            n for n in ("after_entering", "before_due", "after_due") if getattr(self, n) is not None
+        ]
+        if self.at_due:
+            chosen.append("at_due")
+        if len(chosen) != 1:
+            raise ValueError(
+                "give exactly one of after_entering, before_due, at_due, after_due"
+                + (f" (got {', '.join(chosen)})" if chosen else "")
+            )
+        return self
+
+
+class TimerRepeat(_Model):
+    every: str = Field(description="e.g. '2 ngày làm việc'")
+    max: int = Field(ge=1, le=1000, description="stop after this many repetitions")
+
+
+class NotifySpec(_Model):
+    role: str | None = None
+    person: str | None = None
+    template: Ident
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> NotifySpec:
+        if (self.role is None) == (self.person is None):
+            raise ValueError("give exactly one of role, person")
+        return self
+
+
+class TimerSpec(_Model):
+    id: Ident
+    label: str | None = None
+    states: StrList = Field(description="the timer runs only while the directive is in these")
+    when: TimerWhen
+    repeat: TimerRepeat | None = None
+    notify: list[NotifySpec] = Field(default_factory=list)
+    fire: Ident | None = Field(default=None, description="trigger fired as role 'system'")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> TimerSpec:
+        if not self.notify and self.fire is None:
+            raise ValueError("a timer must notify someone, fire a trigger, or both")
+        return self
+
+
+class WorkflowSpec(_Model):
+    """One version of one workflow, as the admin wrote it."""
+
+    schema_: str | None = Field(default=None, alias="$schema", exclude=True)
+    workflow: Ident = Field(description="workflow id, stable across versions")
+    version: int = Field(ge=1)
+    title: str = Field(description="Vietnamese title")
+    description: str | None = None
+    roles: dict[Ident, RoleSpec]
+    states: list[StateSpec] = Field(min_length=2)
+    transitions: list[TransitionSpec] = Field(min_length=1)
+    timers: list[TimerSpec] = Field(default_factory=list)
+
+    # --- queries used by the rest of the engine -------------------------------------------
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.workflow, self.version)
+
+    @property
+    def initial_state(self) -> str:
+        return next(s.id for s in self.states if s.initial)
+
+    def state(self, state_id: str) -> StateSpec:
+        for s in self.states:
+            if s.id == state_id:
+                return s
+        raise KeyError(state_id)
+
+    def sources_of(self, transition: TransitionSpec) -> list[str]:
+        """The concrete source states of ``transition`` ('*' expanded to every non-final state)."""
+        if ANY_STATE in transition.source:
+            return [s.id for s in self.states if not s.final]
+        return list(transition.source)
+
+    def transition(self, trigger: str, source: str) -> TransitionSpec | None:
+        for t in self.transitions:
+            if t.trigger == trigger and source in self.sources_of(t):
+                return t
+        return None
+
+    def triggers_from(self, state: str) -> list[str]:
+        out: list[str] = []
+        for t in self.transitions:
+            if state in self.sources_of(t) and t.trigger not in out:
+                out.append(t.trigger)
+        return out
+
+
+@dataclass(frozen=True)
+class LoadedWorkflow:
+    """A validated spec with the file it came from (kept for the audit of definitions)."""
+
+    spec: WorkflowSpec
+    path: str
+    text: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def parse_workflow(
+    text: str, path: str = "<string>", *, templates: Collection[str] | None = None
+) -> LoadedWorkflow:
+    """Validate one workflow document. Raises :class:`WorkflowError` listing every problem.
+
+    ``templates``: the template ids that exist; when given, timers naming others are refused.
+    """
+    data, source, problems = load_yaml(text, path)
+    if data is None:
+        raise WorkflowError(problems)
+    if not isinstance(data, dict):
+        raise WorkflowError([*problems, source.problem((), "a workflow file must be a mapping")])
+    try:
+        spec = WorkflowSpec.model_validate(data)
+    except ValidationError as exc:
+        raise WorkflowError([*problems, *_schema_problems(exc, source)]) from None
+    problems.extend(check_semantics(spec, source, templates=templates))
+    if problems:
+        raise WorkflowError(problems)
+    return LoadedWorkflow(spec, path, text)
+
+
+def load_workflow_file(
+    path: str | Path, *, templates: Collection[str] | None = None
+) -> LoadedWorkflow:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkflowError([Problem(str(p), 1, 1, f"cannot read file: {exc}")]) from None
+    return parse_workflow(text, str(p), templates=templates)
+
+
+def bundled_workflow_files() -> list[Path]:
+    """The YAML files shipped inside the package (works from a wheel and an editable install)."""
+    root = resources.files("dondoc.workflows")
+    return sorted(
+        Path(str(entry)) for entry in root.iterdir() if entry.name.endswith((".yaml", ".yml"))
+    )
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files given directly, plus every *.yaml/*.yml in the directories given."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return out
+
+
+def load_workflow_files(
+    paths: Iterable[str | Path], *, templates: Collection[str] | None = None
+) -> list[LoadedWorkflow]:
+    """Load and validate many files; all problems of all files in one :class:`WorkflowError`.
+
+    Also refuses two files defining the same (workflow, version).
+    """
+    loaded: list[LoadedWorkflow] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, int], str] = {}
+    for p in expand_paths(paths):
+        try:
+            lw = load_workflow_file(p, templates=templates)
+        except WorkflowError as exc:
+            problems.extend(exc.problems)
+            continue
+        if lw.spec.key in seen:
+            problems.append(
+                Problem(
+                    lw.path,
+                    1,
+                    1,
+                    f"workflow {lw.spec.workflow!r} version {lw.spec.version} is already "
+                    f"defined in {seen[lw.spec.key]}",
+                )
+            )
+            continue
+        seen[lw.spec.key] = lw.path
+        loaded.append(lw)
+    if problems:
+        raise WorkflowError(problems)
+    return loaded
+
+
+# --- schema problems -------------------------------------------------------------------------
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc`` (for 'did you mean')."""
+    model: Any = WorkflowSpec
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        if model is WorkflowSpec and part == "roles":
+            return RoleSpec if len(loc) == 3 else None
+        if model is TransitionSpec and part == "payload":
+            return FieldSpec if len(loc) >= 3 else None
+        fld = model.model_fields.get(part)
+        if fld is None:
+            return None
+        model = _inner_model(fld.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _schema_problems(exc: ValidationError, source: SourceMap) -> Iterator[Problem]:
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        label = _loc_label(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc)
+            hint = ""
+            if model is not None:
+                names = [f.alias or n for n, f in model.model_fields.items()]
+                close = _closest(str(loc[-1]), names)
+                hint = (
+                    f" (did you mean {close!r}?)"
+                    if close
+                    else f"; expected one of: {', '.join(names)}"
+                )
+            yield source.problem(loc, f"{label}: unknown key{hint}", key=True)
+        elif kind == "missing":
+            yield source.problem(loc[:-1], f"{label}: required key is missing")
+        else:
+            msg = err["msg"]
+            if kind == "string_pattern_mismatch":
+                msg = "must be an identifier: lower-case letters, digits and _, starting with a letter"
+            value = err.get("input")
+            shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+            yield source.problem(loc, f"{label}: {msg}{shown}")
+
+
+def _loc_label(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+# --- semantic checks -------------------------------------------------------------------------
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` was probably meant to be (typo, or a longer/shorter spelling)."""
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return close[0]
+    prefixed = [n for n in names if len(n) >= 3 and (name.startswith(n) or n.startswith(name))]
+    return max(prefixed, key=len) if prefixed else None
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = _closest(name, known)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+def check_semantics(
+    spec: WorkflowSpec, source: SourceMap, *, templates: Collection[str] | None = None
+) -> list[Problem]:
+    """Everything that is well-formed but does not make sense. Returns all problems."""
+    problems: list[Problem] = []
+
+    def add(at: tuple[str | int, ...], message: str) -> None:
+        problems.append(source.problem(at, message))
+
+    state_ids = [s.id for s in spec.states]
+    known_states = set(state_ids)
+    final_states = {s.id for s in spec.states if s.final}
+    roles = set(spec.roles) | {SYSTEM_ROLE}
+
+    # states
+    seen_states: set[str] = set()
+    for i, s in enumerate(spec.states):
+        if s.id in seen_states:
+            add(("states", i, "id"), f"state {s.id!r} is defined twice")
+        seen_states.add(s.id)
+        if s.initial and s.final:
+            add(("states", i), f"state {s.id!r} cannot be both initial and final")
+        if s.done and s.final:
+            add(
+                ("states", i, "done"),
+                f"state {s.id!r} is final; use outcome: completed instead of done",
+            )
+        if s.outcome is not None and not s.final:
+            add(
+                ("states", i, "outcome"),
+                f"only a final state has an outcome ({s.id!r} is not final)",
+            )
+    initials = [i for i, s in enumerate(spec.states) if s.initial]
+    if len(initials) != 1:
+        where = ("states", initials[1]) if len(initials) > 1 else ("states",)
+        add(where, f"exactly one state must be initial (found {len(initials)})")
+    if not final_states:
+        add(("states",), "at least one state must be final")
+
+    # transitions
+    edges: dict[str, set[str]] = defaultdict(set)
+    seen_triggers: dict[tuple[str, str], int] = {}
+    for i, t in enumerate(spec.transitions):
+        at: tuple[str | int, ...] = ("transitions", i)
+        sources: list[str] = []
+        for j, src in enumerate(t.source):
+            if src == ANY_STATE:
+                sources.extend(s for s in state_ids if s not in final_states)
+            elif src not in known_states:
+                add((*at, "source", j), f"unknown state {src!r}{_hint(src, state_ids)}")
+            elif src in final_states:
+                add((*at, "source", j), f"state {src!r} is final; nothing may leave it")
+            else:
+                sources.append(src)
+        if t.dest not in known_states:
+            add((*at, "dest"), f"unknown state {t.dest!r}{_hint(t.dest, state_ids)}")
+        for src in sources:
+            if t.dest in known_states:
+                edges[src].add(t.dest)
+            if (t.trigger, src) in seen_triggers:
+                first = seen_triggers[(t.trigger, src)]
+                add(
+                    (*at, "trigger"),
+                    f"trigger {t.trigger!r} from state {src!r} is already defined in "
+                    f"transitions[{first}]",
+                )
+            else:
+                seen_triggers[(t.trigger, src)] = i
+        if not t.roles:
+            add((*at, "roles"), "list at least one role that may fire this transition")
+        for j, role in enumerate(t.roles):
+            if role not in roles:
+                add((*at, "roles", j), f"unknown role {role!r}{_hint(role, roles)}")
+        if t.guard is not None:
+            try:
+                compile_guard(t.guard)
+            except GuardSyntaxError as exc:
+                add((*at, "guard"), f"invalid guard: {exc}")
+        new_due = t.payload.get("new_due")
+        if t.extend_due and (new_due is None or new_due.type != "date" or not new_due.required):
+            add(
+                (*at, "extend_due"),
+                "extend_due needs a required payload field 'new_due' of type date",
+            )
+        for name, fld in t.payload.items():
+            fat = (*at, "payload", name)
+            if fld.type == "choice" and not fld.choices:
+                add(fat, f"field {name!r} of type choice needs a non-empty 'choices' list")
+            if fld.type != "choice" and fld.choices is not None:
+                add((*fat, "choices"), f"field {name!r} has choices but its type is {fld.type!r}")
+
+    # Reachability and dead ends mean something only on a sound graph: with an unknown state
+    # referenced they would report consequences of that one typo, not separate mistakes.
+    graph_sound = len(initials) == 1 and not problems
+    if graph_sound:
+        start = spec.states[initials[0]].id
+        reached = {start}
+        queue = deque([start])
+        while queue:
+            for nxt in edges[queue.popleft()]:
+                if nxt not in reached:
+                    reached.add(nxt)
+                    queue.append(nxt)
+        for i, s in enumerate(spec.states):
+            if s.id not in reached:
+                add(("states", i, "id"), f"state {s.id!r} cannot be reached from {start!r}")
+    for i, s in enumerate(spec.states):
+        if graph_sound and not s.final and not edges[s.id]:
+            add(("states", i, "id"), f"state {s.id!r} is not final but no transition leaves it")
+
+    # timers
+    triggers = {t.trigger for t in spec.transitions}
+    seen_timers: set[str] = set()
+    for i, tm in enumerate(spec.timers):
+        at = ("timers", i)
+        if tm.id in seen_timers:
+            add((*at, "id"), f"timer {tm.id!r} is defined twice")
+        seen_timers.add(tm.id)
+        for j, st in enumerate(tm.states):
+            if st not in known_states:
+                add((*at, "states", j), f"unknown state {st!r}{_hint(st, state_ids)}")
+            elif st in final_states:
+                add((*at, "states", j), f"state {st!r} is final; a timer there would never stop")
+        for name in ("after_entering", "before_due", "after_due"):
+            value = getattr(tm.when, name)
+            if value is not None:
+                try:
+                    parse_offset(value)
+                except ValueError as exc:
+                    add((*at, "when", name), str(exc))
+        if tm.repeat is not None:
+            try:
+                parse_offset(tm.repeat.every)
+            except ValueError as exc:
+                add((*at, "repeat", "every"), str(exc))
+        for j, n in enumerate(tm.notify):
+            if n.role is not None and n.role not in roles:
+                add((*at, "notify", j, "role"), f"unknown role {n.role!r}{_hint(n.role, roles)}")
+            if templates is not None and n.template not in templates:
+                add(
+                    (*at, "notify", j, "template"),
+                    f"unknown template {n.template!r}{_hint(n.template, templates)}",
+                )
+        if tm.fire is not None:
+            if tm.fire not in triggers:
+                add((*at, "fire"), f"unknown trigger {tm.fire!r}{_hint(tm.fire, triggers)}")
+            else:
+                for st in tm.states:
+                    tr = spec.transition(tm.fire, st) if st in known_states else None
+                    if st in known_states and tr is None:
+                        add((*at, "fire"), f"trigger {tm.fire!r} cannot be fired from state {st!r}")
+                    elif tr is not None and SYSTEM_ROLE not in tr.roles:
+                        add(
+                            (*at, "fire"),
+                            f"trigger {tm.fire!r} must list role 'system' to be fired by a timer",
+                        )
+    return problems
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a workflow file, generated from the models above."""
+    schema = WorkflowSpec.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://dondoc.invalid/schema/workflow.schema.json"
+    schema["title"] = "dondoc workflow"
+    return schema

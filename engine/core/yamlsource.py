@@ -1,0 +1,146 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Admins author workflow files, so the loader is PyYAML's SafeLoader with one change and one
+addition:
+
+* booleans are only ``true``/``false`` (any case). YAML 1.1 would turn a state called ``on``,
+  ``off``, ``yes`` or ``no`` into a boolean; here it stays a string.
+* every mapping value, mapping key and sequence item is recorded with its (line, column), keyed by
+  its path from the root (``("transitions", 2, "dest")``), so later validation can point at the
+  exact spot. Duplicate keys, which PyYAML silently overwrites, are reported.
+
+Nothing here knows about workflows; :mod:`dondoc.core.spec` consumes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from dondoc.errors import Problem
+
+Path = tuple[str | int, ...]
+
+
+class _StrictBoolLoader(yaml.SafeLoader):
+    """SafeLoader whose boolean resolver only accepts true/false."""
+
+
+_StrictBoolLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictBoolLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+@dataclass
+class SourceMap:
+    """Positions (1-based line, column) of values and keys in one YAML document."""
+
+    path: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, at: Path, *, key: bool = False) -> tuple[int, int]:
+        """Where ``at`` is; falls back to the nearest enclosing node that was recorded."""
+        table = self.keys if key else self.values
+        probe = tuple(at)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def problem(self, at: Path, message: str, *, key: bool = False) -> Problem:
+        line, column = self.position(at, key=key)
+        return Problem(self.path, line, column, message)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    def __init__(self, loader: _StrictBoolLoader, source: SourceMap) -> None:
+        self.loader = loader
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, at: Path) -> Any:
+        self.source.values[at] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int):
+                    line, col = _mark(key_node)
+                    self.problems.append(
+                        Problem(
+                            self.source.path, line, col, f"mapping key must be text, got {key!r}"
+                        )
+                    )
+                    continue
+                if key in result:
+                    line, col = _mark(key_node)
+                    self.problems.append(
+                        Problem(self.source.path, line, col, f"duplicate key {key!r}")
+                    )
+                self.source.keys[(*at, key)] = _mark(key_node)
+                result[key] = self.build(value_node, (*at, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def _reader_problem(text: str, path: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (control codes…), located by line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    return Problem(
+        path, line, col, f"YAML cannot contain the character {char!r} (U+{ord(char[0]):04X})"
+    )
+
+
+def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML document. Returns (data, positions, problems).
+
+    A syntax error is returned as a problem (with the parser's line and column) and data None.
+    """
+    source = SourceMap(path)
+    try:
+        loader = _StrictBoolLoader(text)  # rejects characters YAML does not allow, here
+    except yaml.reader.ReaderError as exc:
+        return None, source, [_reader_problem(text, path, exc)]
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, source, [Problem(path, 1, 1, "the file is empty")]
+        builder = _Builder(loader, source)
+        data = builder.build(node, ())
+        return data, source, builder.problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}: {what}"
+        return None, source, [Problem(path, line, col, f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as exc:
+        return None, source, [_reader_problem(text, path, exc)]
+    except yaml.YAMLError as exc:
+        return None, source, [Problem(path, 1, 1, f"YAML error: {exc}")]
+    finally:
+        loader.dispose()

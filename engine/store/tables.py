@@ -1,0 +1,431 @@
+"""Persistence: SQLAlchemy 2.x tables and the small repository the service uses.
+
+SQLite (a file, WAL mode) is the embedded default; PostgreSQL (``postgresql+psycopg://``) the
+scale-out engine. All instants are stored as UTC and come back timezone-aware. ``directives``
+carries a version counter checked by every command's UPDATE (optimistic locking): a concurrent
+writer finds no row at its version and gets ``ConflictError``. The commands themselves run on
+prepared statements (:mod:`dondoc.store.statements`); the queries and the rest use this repository.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from dondoc.errors import SchemaError
+
+if TYPE_CHECKING:
+    from dondoc.store.statements import Sql, Statements
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
+
+
+def possible_id(value: int) -> bool:
+    """False for ids no row can have (and that would overflow the column in a query)."""
+    return 1 <= value <= MAX_ID
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    # JSON columns name their type explicitly (JSONType): SQLAlchemy 2.0.30 (our lower bound) cannot
+    # resolve list["str"] through the annotation map under postponed annotations.
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class WorkflowVersionRow(Base):
+    """Every workflow version ever used, with its source: old directives stay decidable."""
+
+    __tablename__ = "workflow_versions"
+
+    workflow: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.Text)
+    path: Mapped[str] = mapped_column(sa.String(1000))
+    registered_at: Mapped[datetime]
+
+
+class DirectiveRow(Base):
+    __tablename__ = "directives"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workflow", "workflow_version"],
+            ["workflow_versions.workflow", "workflow_versions.version"],
+        ),
+        sa.Index("ix_directives_unit_state", "lead_unit", "state"),
+        sa.Index("ix_directives_open_due", "is_open", "due"),
+        # one instance per period of a recurring series, whatever restarts happen
+        sa.UniqueConstraint("series_id", "period_key", name="uq_directives_series_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workflow: Mapped[str] = mapped_column(sa.String(64))
+    workflow_version: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(500))
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[str] = mapped_column(sa.String(64), index=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    progress: Mapped[int] = mapped_column(default=0)
+    lead_unit: Mapped[str | None] = mapped_column(sa.String(200))
+    cooperating_units: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    assignee: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    assigner: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    reviewer: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    due: Mapped[date | None]
+    due_text: Mapped[str | None] = mapped_column(sa.Text)
+    original_due: Mapped[date | None]
+    start: Mapped[date | None]
+    recurrence: Mapped[str | None] = mapped_column(sa.String(64))
+    doc_number: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    doc_date: Mapped[date | None]
+    doc_issuer: Mapped[str | None] = mapped_column(sa.String(300))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"))
+    period_key: Mapped[str | None] = mapped_column(sa.String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    event_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    event_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EventRow(Base):
+    """Append-only audit trail, hash-chained per directive."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("directive_id", "seq", name="uq_events_directive_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    trigger: Mapped[str | None] = mapped_column(sa.String(64))
+    from_state: Mapped[str | None] = mapped_column(sa.String(64))
+    to_state: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class TimerRow(Base):
+    """A scheduled firing of a workflow timer for one directive.
+
+    ``status``: pending → fired | cancelled. A worker fires a timer by changing its status with a
+    conditional UPDATE in the same transaction as the timer's effects, so a timer's effect
+    happens once even with many workers or a crash in the middle.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (sa.Index("ix_timers_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    timer: Mapped[str] = mapped_column(sa.String(64))
+    state: Mapped[str] = mapped_column(sa.String(64))
+    due_at: Mapped[datetime]
+    repeat_index: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    fired_by: Mapped[str | None] = mapped_column(sa.String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OutboxRow(Base):
+    """A notification to deliver, written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    directive_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    template: Mapped[str] = mapped_column(sa.String(64))
+    recipient: Mapped[str] = mapped_column(sa.String(200))
+    recipient_role: Mapped[str | None] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_until: Mapped[datetime | None]
+    sink: Mapped[str | None] = mapped_column(sa.String(32))
+
+
+class SeriesRow(Base):
+    """A recurring directive: each period creates the next instance."""
+
+    __tablename__ = "series"
+    __table_args__ = (sa.Index("ix_series_next", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workflow: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    recurrence: Mapped[str] = mapped_column(sa.String(64))
+    template: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    next_run_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A bearer token of the HTTP API, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    person: Mapped[str] = mapped_column(sa.String(200), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(300))
+    unit: Mapped[str | None] = mapped_column(sa.String(200))
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An SQLAlchemy engine for ``url`` with dondoc's settings (WAL and a busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def check_schema(engine: sa.Engine) -> None:
+    """Refuse a database whose tables lack columns this version of dondoc uses."""
+    inspector = sa.inspect(engine)
+    missing: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            missing.append(f"table {table.name}")
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        missing.extend(f"{table.name}.{c.name}" for c in table.columns if c.name not in present)
+    if missing:
+        raise SchemaError(
+            f"the database schema is older than this dondoc expects (missing: {', '.join(missing)}); "
+            "upgrade it, or start from a new database"
+        )
+
+
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class Repository:
+    """The queries the service needs, on one session. No commits here: the service owns them.
+
+    ``sql`` gives the commands' prepared statements (:mod:`dondoc.store.statements`) on the same
+    connection and transaction."""
+
+    def __init__(self, session: Session, statements: Statements) -> None:
+        self.s = session
+        self._statements = statements
+        self._sql: Sql | None = None
+
+    @property
+    def sql(self) -> Sql:
+        if self._sql is None:
+            from dondoc.store.statements import Sql
+
+            self._sql = Sql(self.s.connection(), self._statements)
+        return self._sql
+
+    def load_directive(self, directive_id: int) -> DirectiveRow | None:
+        return self.s.get(DirectiveRow, directive_id) if possible_id(directive_id) else None
+
+    # --- timers ---------------------------------------------------------------------------
+    def defer_timer(self, timer_id: int, now: datetime, error: str) -> None:
+        """Keep a failed timer pending and retry it later, backing off with each attempt."""
+        timer = self.s.get(TimerRow, timer_id)
+        if timer is None or timer.status != "pending":
+            return
+        timer.attempts += 1
+        timer.last_error = error[:2000]
+        timer.due_at = now + timedelta(minutes=min(60 * 24, 5 * 2 ** min(timer.attempts, 10)))
+
+    def timers(self, directive_id: int) -> list[TimerRow]:
+        stmt = (
+            sa.select(TimerRow)
+            .where(TimerRow.directive_id == directive_id)
+            .order_by(TimerRow.due_at, TimerRow.id)
+        )
+        return list(self.s.scalars(stmt))
+
+    def next_due_series(self, now: datetime) -> SeriesRow | None:
+        stmt = (
+            sa.select(SeriesRow)
+            .where(SeriesRow.active.is_(True), SeriesRow.next_run_at <= now)
+            .order_by(SeriesRow.next_run_at, SeriesRow.id)
+            .limit(1)
+        )
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.s.scalars(stmt).first()
+
+    def series_has_period(self, series_id: int, period_key: str) -> bool:
+        stmt = sa.select(DirectiveRow.id).where(
+            DirectiveRow.series_id == series_id, DirectiveRow.period_key == period_key
+        )
+        return self.s.scalar(stmt) is not None
+
+    # --- outbox ---------------------------------------------------------------------------
+    def next_deliverable(self, now: datetime) -> OutboxRow | None:
+        stmt = (
+            sa.select(OutboxRow)
+            .where(
+                sa.or_(
+                    sa.and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
+                    sa.and_(OutboxRow.status == "sending", OutboxRow.claimed_until < now),
+                )
+            )
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(1)
+        )
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.s.scalars(stmt).first()
+
+    def finish_message(
+        self, message_id: int, worker: str, *, status: str, sent_at: datetime, sink: str
+    ) -> bool:
+        result = self.s.execute(
+            sa.update(OutboxRow)
+            .where(
+                OutboxRow.id == message_id,
+                OutboxRow.status == "sending",
+                OutboxRow.claimed_by == worker,
+            )
+            .values(
+                status=status,
+                sent_at=sent_at,
+                sink=sink,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def next_wakeup(self, *, outbox: bool = False) -> datetime | None:
+        """The earliest instant with work: a pending timer, a series period, and (with
+        ``outbox``) a message to deliver, retry, or reclaim after its lease."""
+        queries: list[Any] = [
+            sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending"),
+            sa.select(sa.func.min(SeriesRow.next_run_at)).where(SeriesRow.active.is_(True)),
+        ]
+        if outbox:
+            queries.append(
+                sa.select(sa.func.min(OutboxRow.next_attempt_at)).where(
+                    OutboxRow.status == "pending"
+                )
+            )
+            queries.append(
+                sa.select(sa.func.min(OutboxRow.claimed_until)).where(OutboxRow.status == "sending")
+            )
+        present = [v for v in (self.s.scalar(q) for q in queries) if v is not None]
+        return min(present) if present else None
+
+    def events(self, directive_id: int) -> list[EventRow]:
+        stmt = (
+            sa.select(EventRow).where(EventRow.directive_id == directive_id).order_by(EventRow.seq)
+        )
+        return list(self.s.scalars(stmt))
+
+    def directive_ids_with_events(self) -> list[int]:
+        """Every directive, and any id events point at (even if its directive row is gone)."""
+        ids = set(self.s.scalars(sa.select(DirectiveRow.id)))
+        ids.update(self.s.scalars(sa.select(EventRow.directive_id).distinct()))
+        return sorted(ids)
+
+    def workflow_version(self, workflow: str, version: int) -> WorkflowVersionRow | None:
+        return self.s.get(WorkflowVersionRow, (workflow, version))
+
+    def query_directives(
+        self,
+        *,
+        workflow: str | None = None,
+        state: str | None = None,
+        unit: str | None = None,
+        assignee: str | None = None,
+        parent_id: int | None = None,
+        open_only: bool = False,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        doc_number: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[DirectiveRow]:
+        stmt = sa.select(DirectiveRow)
+        if workflow is not None:
+            stmt = stmt.where(DirectiveRow.workflow == workflow)
+        if state is not None:
+            stmt = stmt.where(DirectiveRow.state == state)
+        if unit is not None:
+            stmt = stmt.where(DirectiveRow.lead_unit == unit)
+        if assignee is not None:
+            stmt = stmt.where(DirectiveRow.assignee == assignee)
+        if parent_id is not None:
+            stmt = stmt.where(DirectiveRow.parent_id == parent_id)
+        if open_only:
+            stmt = stmt.where(DirectiveRow.is_open.is_(True))
+        if due_from is not None:
+            stmt = stmt.where(DirectiveRow.due >= due_from)
+        if due_to is not None:
+            stmt = stmt.where(DirectiveRow.due <= due_to)
+        if doc_number is not None:
+            stmt = stmt.where(DirectiveRow.doc_number == doc_number)
+        stmt = stmt.order_by(DirectiveRow.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.s.scalars(stmt))

@@ -1,0 +1,486 @@
+"""The HTTP API (FastAPI) and the dashboard behind one app: ``create_app(engine)``.
+
+Thin adapter: each route parses its input, calls one Engine method, and shapes the output.
+Errors are JSON ``{"code", "message", …}`` with the status from :func:`dondoc.errors.http_status`
+(``permission_denied`` 403, ``invalid_transition`` 409, ``conflict`` 409, ``validation_error``
+422, ``not_found`` 404, ``unauthenticated`` 401); bad input never yields a 500.
+
+Authentication is a hook: by default a bearer token (``Authorization: Bearer …``, or the
+dashboard's cookie) issued by ``dondoc token create``; an embedding back-end passes its own
+``authenticate(request) -> Actor | None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from dondoc import errors
+from dondoc.core.actors import Actor
+from dondoc.errors import DondocError, PayloadError, WorkflowError
+from dondoc.core.records import AuditEvent, Directive
+from dondoc.service.engine import Engine, NewDirective
+from dondoc.core.spec import parse_workflow
+
+Authenticator = Callable[[Request], Actor | None]
+TOKEN_COOKIE = "dondoc_token"
+CREATE_ROLES = {"admin", "assigner"}
+
+
+class Unauthenticated(DondocError):
+    code = "unauthenticated"
+
+    def __init__(self) -> None:
+        super().__init__("a valid bearer token is required (Authorization: Bearer …)")
+
+
+def token_authenticator(engine: Engine) -> Authenticator:
+    def authenticate(request: Request) -> Actor | None:
+        header = request.headers.get("authorization", "")
+        token = (
+            header[7:].strip()
+            if header.lower().startswith("bearer ")
+            else request.cookies.get(TOKEN_COOKIE)
+        )
+        return engine.authenticate(token) if token else None
+
+    return authenticate
+
+
+def current_actor(request: Request) -> Actor:
+    """FastAPI dependency: the authenticated actor, or 401."""
+    who = request.app.state.authenticate(request)
+    if who is None:
+        raise Unauthenticated()
+    return who  # type: ignore[no-any-return]
+
+
+Me = Annotated[Actor, Depends(current_actor)]
+DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
+
+
+# --- wire models ------------------------------------------------------------------------------
+
+
+class DirectiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workflow: str = Field(description="workflow id, e.g. remediation_self_assessment")
+    title: str = Field(min_length=1, max_length=500)
+    content: str = ""
+    deadline: str | None = Field(
+        default=None, description='as written, e.g. "trước ngày 01/07/2024"'
+    )
+    due: date | None = None
+    lead_unit: str | None = None
+    cooperating_units: list[str] = Field(default_factory=list)
+    assignee: str | None = None
+    reviewer: str | None = None
+    doc_number: str | None = None
+    doc_date: date | None = None
+    doc_issuer: str | None = None
+    parent_id: int | None = None
+
+
+class FireIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    trigger: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    expected_version: int | None = Field(
+        default=None, description="fail with 409 conflict if the directive changed"
+    )
+
+
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1)
+    proposed_due: date
+
+
+class ExtensionApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    new_due: date
+
+
+class DirectiveOut(BaseModel):
+    id: int
+    workflow: str
+    workflow_version: int
+    title: str
+    content: str
+    state: str
+    state_label: str
+    is_open: bool
+    outcome: str | None
+    progress: int
+    lead_unit: str | None
+    cooperating_units: list[str]
+    assignee: str | None
+    assigner: str | None
+    reviewer: str | None
+    due: date | None
+    due_text: str | None
+    original_due: date | None
+    start: date | None
+    recurrence: str | None
+    doc_number: str | None
+    doc_date: date | None
+    doc_issuer: str | None
+    parent_id: int | None
+    data: dict[str, Any]
+    version: int
+    status: str
+    status_label: str
+    days_late: int
+
+    @classmethod
+    def of(cls, d: Directive) -> DirectiveOut:
+        return cls.model_validate({**asdict(d), "cooperating_units": list(d.cooperating_units)})
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    role: str | None
+    kind: str
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def of(cls, e: AuditEvent) -> EventOut:
+        return cls(
+            seq=e.seq,
+            at=e.at.isoformat(),
+            actor=e.actor,
+            role=e.role,
+            kind=e.kind,
+            trigger=e.trigger,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            payload=e.payload,
+            hash=e.hash,
+        )
+
+
+class DirectiveDetail(BaseModel):
+    directive: DirectiveOut
+    history: list[EventOut]
+    allowed_triggers: list[str]
+
+
+class ProblemOut(BaseModel):
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    workflow: str | None = None
+    version: int | None = None
+    problems: list[ProblemOut]
+
+
+class GridRowOut(BaseModel):
+    key: str
+    total: int
+    counts: dict[str, int]
+
+
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    workflow: str
+    accept: list[int] | None = Field(
+        default=None, description="indices of the drafts to create (all when absent)"
+    )
+    issued: date | None = None
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "unauthenticated"},
+    403: {"model": ErrorOut, "description": "permission_denied"},
+    404: {"model": ErrorOut, "description": "not_found"},
+    409: {"model": ErrorOut, "description": "invalid_transition or conflict"},
+    422: {"model": ErrorOut, "description": "validation_error"},
+}
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def create_app(
+    engine: Engine,
+    *,
+    authenticate: Authenticator | None = None,
+    dashboard: bool = True,
+    units: Any = None,
+) -> FastAPI:
+    """The API under ``/api`` (OpenAPI at ``/openapi.json``) and, unless disabled, the dashboard."""
+    auth = authenticate or token_authenticator(engine)
+    app = FastAPI(
+        title="dondoc",
+        version="0.1.0",
+        description="Theo dõi, đôn đốc nhiệm vụ: directives, their workflows, deadlines and documents.",
+    )
+    app.state.engine = engine
+    app.state.authenticate = auth
+    app.state.units = units  # a UnitsDirectory for extraction, if the deployment has one
+
+    @app.exception_handler(DondocError)
+    async def dondoc_error(_request: Request, exc: DondocError) -> JSONResponse:
+        body: dict[str, Any] = {"code": exc.code, "message": str(exc)}
+        if isinstance(exc, errors.InvalidTransition):
+            body["allowed"] = list(exc.allowed)
+        if isinstance(exc, errors.PayloadError):
+            body["field"] = exc.field
+        if isinstance(exc, WorkflowError):
+            body["problems"] = [asdict(p) for p in exc.problems]
+        status = 401 if isinstance(exc, Unauthenticated) else errors.http_status(exc)
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": [str(p) for p in e.get("loc", ())], "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        message = (
+            "; ".join(f"{'.'.join(d['loc'])}: {d['message']}" for d in details) or "invalid request"
+        )
+        return JSONResponse(
+            {"code": "validation_error", "message": message, "details": details}, status_code=422
+        )
+
+    @app.get("/api/me", responses=ERRORS, tags=["access"])
+    def me(who: Me) -> dict[str, Any]:
+        return {"id": who.id, "name": who.name, "unit": who.unit, "roles": sorted(who.roles)}
+
+    @app.get("/api/directives", responses=ERRORS, tags=["directives"])
+    def list_directives(
+        who: Me,
+        unit: str | None = None,
+        assignee: str | None = None,
+        state: str | None = None,
+        workflow: str | None = None,
+        status: Annotated[
+            str | None, Query(description="a status of the grid, e.g. in_progress_overdue")
+        ] = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        doc_number: str | None = None,
+        open_only: bool = False,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[DirectiveOut]:
+        items = engine.visible_directives(
+            who,
+            unit=unit,
+            assignee=assignee,
+            state=state,
+            workflow=workflow,
+            doc_number=doc_number,
+            open_only=open_only,
+            status=status,
+            due_from=due_from,
+            due_to=due_to,
+            limit=limit,
+            offset=offset,
+        )
+        return [DirectiveOut.of(d) for d in items]
+
+    @app.post("/api/directives", status_code=201, responses=ERRORS, tags=["directives"])
+    def create_directive(who: Me, body: DirectiveIn) -> DirectiveOut:
+        if not (who.roles & CREATE_ROLES):
+            raise errors.PermissionDenied(who.id, "create", sorted(CREATE_ROLES), sorted(who.roles))
+        fields = body.model_dump(exclude={"workflow"})
+        fields["cooperating_units"] = tuple(fields["cooperating_units"])
+        return DirectiveOut.of(engine.create_directive(who, body.workflow, NewDirective(**fields)))
+
+    @app.get("/api/directives/{directive_id}", responses=ERRORS, tags=["directives"])
+    def get_directive(who: Me, directive_id: DirectiveId) -> DirectiveDetail:
+        d = engine.get_visible(directive_id, who)
+        return DirectiveDetail(
+            directive=DirectiveOut.of(d),
+            history=[EventOut.of(e) for e in engine.history(directive_id)],
+            allowed_triggers=engine.allowed_triggers(directive_id, who),
+        )
+
+    @app.post("/api/directives/{directive_id}/fire", responses=ERRORS, tags=["directives"])
+    def fire(who: Me, directive_id: DirectiveId, body: FireIn) -> DirectiveOut:
+        engine.get_visible(directive_id, who)
+        return DirectiveOut.of(
+            engine.fire(
+                directive_id,
+                body.trigger,
+                who,
+                body.payload,
+                expected_version=body.expected_version,
+            )
+        )
+
+    @app.post("/api/directives/{directive_id}/extension", responses=ERRORS, tags=["extensions"])
+    def request_extension(
+        who: Me, directive_id: DirectiveId, body: ExtensionRequestIn
+    ) -> DirectiveOut:
+        """Ask for a new deadline (gia hạn): fires the workflow's ``request_extension``."""
+        engine.get_visible(directive_id, who)
+        payload = {"reason": body.reason, "proposed_due": body.proposed_due.isoformat()}
+        return DirectiveOut.of(engine.fire(directive_id, "request_extension", who, payload))
+
+    @app.post(
+        "/api/directives/{directive_id}/extension/approve", responses=ERRORS, tags=["extensions"]
+    )
+    def approve_extension(
+        who: Me, directive_id: DirectiveId, body: ExtensionApprovalIn
+    ) -> DirectiveOut:
+        """Grant the extension: the new due date applies, the original one is kept."""
+        engine.get_visible(directive_id, who)
+        return DirectiveOut.of(
+            engine.fire(
+                directive_id, "approve_extension", who, {"new_due": body.new_due.isoformat()}
+            )
+        )
+
+    @app.get(
+        "/api/directives/{directive_id}/documents/{template}", responses=ERRORS, tags=["documents"]
+    )
+    def document(
+        who: Me,
+        directive_id: DirectiveId,
+        template: str,
+        format: Literal["pdf", "html", "txt"] = "pdf",
+    ) -> Response:
+        engine.get_visible(directive_id, who)
+        if template.endswith("_report"):
+            raise PayloadError("template", "reports are at /api/reports/{template}")
+        return _document(
+            engine.render_document(template, fmt=format, directive_id=directive_id),
+            template,
+            format,
+        )
+
+    @app.get("/api/reports/{template}", responses=ERRORS, tags=["documents"])
+    def report(
+        who: Me,
+        template: str,
+        format: Literal["pdf", "html", "txt"] = "pdf",
+        against: Literal["current", "original"] = "current",
+    ) -> Response:
+        if not (who.roles & {"admin", "reviewer", "assigner"}):
+            raise errors.PermissionDenied(
+                who.id, "report", ["admin", "reviewer", "assigner"], sorted(who.roles)
+            )
+        if not template.endswith("_report"):
+            raise PayloadError("template", "report templates are named *_report")
+        return _document(
+            engine.render_document(template, fmt=format, against=against), template, format
+        )
+
+    @app.get("/api/statistics", responses=ERRORS, tags=["statistics"])
+    def statistics(
+        who: Me,
+        by: Literal["lead_unit", "assignee", "workflow"] = "lead_unit",
+        against: Literal["current", "original"] = "current",
+    ) -> list[GridRowOut]:
+        rows = engine.statistics(by=by, against=against)
+        if "admin" not in who.roles and "reviewer" not in who.roles:
+            rows = [r for r in rows if r.key in (who.unit, who.id)]  # a unit sees its own row
+        return [
+            GridRowOut(key=r.key, total=r.total, counts={s.value: n for s, n in r.counts.items()})
+            for r in rows
+        ]
+
+    @app.get("/api/workflows", responses=ERRORS, tags=["workflows"])
+    def workflows(_who: Me) -> list[dict[str, Any]]:
+        return [
+            {
+                "workflow": c.spec.workflow,
+                "version": c.spec.version,
+                "title": c.spec.title,
+                "states": [{"id": s.id, "label": s.label, "final": s.final} for s in c.spec.states],
+            }
+            for c in engine.workflows
+        ]
+
+    @app.get("/api/workflows/{workflow}", responses=ERRORS, tags=["workflows"])
+    def workflow(_who: Me, workflow: str, version: int | None = None) -> dict[str, Any]:
+        return engine.workflows.get(workflow, version).spec.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+
+    @app.post("/api/workflows/validate", responses=ERRORS, tags=["workflows"])
+    def validate_workflow(
+        _who: Me,
+        yaml_text: Annotated[str, Body(media_type="text/plain", description="the workflow file")],
+        filename: str = "workflow.yaml",
+    ) -> ValidationOut:
+        """Validate an uploaded workflow file; problems come back with their line and column."""
+        try:
+            lw = parse_workflow(yaml_text, filename, templates=engine.renderer.template_ids())
+        except WorkflowError as exc:
+            return ValidationOut(
+                valid=False, problems=[ProblemOut(**asdict(p)) for p in exc.problems]
+            )
+        return ValidationOut(
+            valid=True, workflow=lw.spec.workflow, version=lw.spec.version, problems=[]
+        )
+
+    @app.post("/api/documents/extract", responses=ERRORS, tags=["extraction"])
+    def extract_document(
+        _who: Me,
+        text: Annotated[str, Body(media_type="text/plain", description="the document's text")],
+        issued: date | None = None,
+    ) -> dict[str, Any]:
+        """Propose the directives a conclusion document issues, for a clerk to confirm."""
+        from dondoc.extract.document import extract
+
+        return extract(text, units=app.state.units, issued=issued).to_json()
+
+    @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
+    def import_document(who: Me, body: ImportIn) -> dict[str, Any]:
+        """Create the accepted drafts under one parent directive for the document."""
+        from dondoc.extract.document import extract
+
+        if not (who.roles & CREATE_ROLES):
+            raise errors.PermissionDenied(who.id, "import", sorted(CREATE_ROLES), sorted(who.roles))
+        result = extract(body.text, units=app.state.units, issued=body.issued)
+        if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
+            raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
+        parent, children = engine.import_drafts(who, result, body.workflow, accept=body.accept)
+        return {
+            "parent": DirectiveOut.of(parent).model_dump(mode="json"),
+            "directives": [DirectiveOut.of(c).model_dump(mode="json") for c in children],
+        }
+
+    if dashboard:
+        from dondoc.web.dashboard import install
+
+        install(app, engine, auth)
+    return app
+
+
+def _document(data: bytes, template: str, fmt: str) -> Response:
+    media = {
+        "pdf": "application/pdf",
+        "html": "text/html; charset=utf-8",
+        "txt": "text/plain; charset=utf-8",
+    }[fmt]
+    headers = {"Content-Disposition": f'inline; filename="{template}.{fmt}"'}
+    return Response(data, media_type=media, headers=headers)

@@ -1,0 +1,239 @@
+"""The dashboard: what must be done, who does it, by when — and a progress bar (seed 001).
+
+Server-rendered pages from ``templates/dashboard/`` through the same sandboxed Jinja2 setup
+as documents; no JavaScript build, no CDN. Forms post back and redirect (flash messages in
+the query string). Thin: every page calls Engine methods only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dondoc.core.actors import Actor
+from dondoc.clock import VN_TZ
+from dondoc.errors import DondocError
+from dondoc.core.records import Directive
+from dondoc.service.engine import Engine
+from dondoc.deadlines.status import Status
+
+STATUS_COLOURS = {
+    "completed_on_time": "#2e7d32",
+    "completed_late": "#9e6a03",
+    "in_progress_on_time": "#1565c0",
+    "due_soon": "#ef6c00",
+    "in_progress_overdue": "#c62828",
+    "no_deadline": "#616161",
+    "cancelled": "#9e9e9e",
+}
+
+
+def install(app: FastAPI, engine: Engine, auth: Any) -> None:
+    from dondoc.web.api import TOKEN_COOKIE
+
+    def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
+        html = engine.renderer.render_page(
+            f"dashboard/{name}.html.j2",
+            {
+                "me": {
+                    "id": who.id,
+                    "name": who.name or who.id,
+                    "unit": who.unit,
+                    "roles": sorted(who.roles),
+                }
+                if who
+                else None,
+                "msg": request.query_params.get("msg"),
+                "err": request.query_params.get("err"),
+                "colours": STATUS_COLOURS,
+                "statuses": [{"value": s.value, "label": s.label} for s in Status],
+                "today": engine.clock.now(),
+                **context,
+            },
+        )
+        return HTMLResponse(html)
+
+    def row(d: Directive) -> dict[str, Any]:
+        return {
+            **engine._directive_context(d, engine.clock.now())["directive"],
+            "days_left": _days_left(engine, d),
+        }
+
+    @app.get("/login", include_in_schema=False)
+    def login_form(request: Request) -> HTMLResponse:
+        return page("login", request, None)
+
+    @app.post("/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        token = str(form.get("token", "")).strip()
+        if not token or engine.authenticate(token) is None:
+            return RedirectResponse(
+                "/login?err=" + quote("Mã đăng nhập không đúng hoặc đã bị thu hồi."),
+                status_code=303,
+            )
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="lax", max_age=30 * 86400)
+        return response
+
+    @app.get("/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(TOKEN_COOKIE)
+        return response
+
+    @app.get("/", include_in_schema=False)
+    def index(
+        request: Request, state: str = "", status: str = "", unit: str = "", q: str = ""
+    ) -> Response:
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        items = engine.visible_directives(
+            who, state=state or None, unit=unit or None, status=status or None
+        )
+        if q:
+            items = [d for d in items if q.lower() in (d.title + " " + d.content).lower()]
+        states = sorted(
+            {(s.id, s.label) for c in engine.workflows for s in c.spec.states}, key=lambda x: x[1]
+        )
+        return page(
+            "list",
+            request,
+            who,
+            items=[row(d) for d in items],
+            filters={"state": state, "status": status, "unit": unit, "q": q},
+            states=[{"id": i, "label": label} for i, label in states],
+        )
+
+    @app.get("/directives/{directive_id}", include_in_schema=False)
+    def detail(request: Request, directive_id: int) -> Response:
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        try:
+            d = engine.get_visible(directive_id, who)
+        except DondocError:
+            return page("missing", request, who, directive_id=directive_id)
+        spec = engine.workflows.get(d.workflow, d.workflow_version).spec
+        actions = []
+        for trigger in engine.allowed_triggers(directive_id, who):
+            t = spec.transition(trigger, d.state)
+            assert t is not None
+            actions.append(
+                {
+                    "trigger": trigger,
+                    "label": t.label or trigger,
+                    "fields": [{"name": n, **f.model_dump()} for n, f in t.payload.items()],
+                }
+            )
+        labels = {s.id: s.label for s in spec.states}
+        history = [
+            {
+                **asdict(e),
+                "at_local": e.at.astimezone(VN_TZ),
+                "from_label": labels.get(e.from_state or "", e.from_state),
+                "to_label": labels.get(e.to_state or "", e.to_state),
+                "trigger_label": next(
+                    (t.label for t in spec.transitions if t.trigger == e.trigger and t.label),
+                    e.trigger,
+                ),
+            }
+            for e in engine.history(directive_id)
+        ]
+        return page("directive", request, who, d=row(d), actions=actions, history=history)
+
+    @app.post("/directives/{directive_id}/fire", include_in_schema=False)
+    async def fire(request: Request, directive_id: int) -> Response:
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        form = await request.form()
+        trigger = str(form.get("trigger", ""))
+        payload = {
+            k: str(v)
+            for k, v in form.items()
+            if k not in ("trigger", "expected_version") and str(v).strip() != ""
+        }
+        version = str(form.get("expected_version", ""))
+        try:
+            engine.get_visible(directive_id, who)
+            d = engine.fire(
+                directive_id,
+                trigger,
+                who,
+                payload,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+        except DondocError as exc:
+            return RedirectResponse(
+                f"/directives/{directive_id}?err=" + quote(str(exc)), status_code=303
+            )
+        return RedirectResponse(
+            f"/directives/{directive_id}?msg=" + quote(f"Đã cập nhật: {d.state_label}"),
+            status_code=303,
+        )
+
+    @app.get("/stats", include_in_schema=False)
+    def stats(request: Request, against: str = "current") -> Response:
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        rows = engine.statistics(against="original" if against == "original" else "current")
+        if "admin" not in who.roles and "reviewer" not in who.roles:
+            rows = [r for r in rows if r.key == who.unit]
+        shown = [s for s in Status if s is not Status.CANCELLED]
+        table = [
+            {
+                "key": r.key,
+                "total": r.total,
+                "counts": [(s.value, s.label, r.counts[s]) for s in shown],
+            }
+            for r in rows
+        ]
+        return page("stats", request, who, rows=table, against=against, chart=_chart(table))
+
+
+def _days_left(engine: Engine, d: Directive) -> int | None:
+    if d.due is None:
+        return None
+    from dondoc.clock import local_date
+
+    return (d.due - local_date(engine.clock.now())).days
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Geometry of a horizontal stacked bar chart (drawn as inline SVG by the template)."""
+    width, bar, gap, label_w = 640, 22, 10, 170
+    biggest = max((r["total"] for r in rows), default=0) or 1
+    bars = []
+    for i, r in enumerate(rows):
+        x = label_w
+        segments = []
+        for value, label, n in r["counts"]:
+            if n:
+                w = (width - label_w - 40) * n / biggest
+                segments.append(
+                    {"x": x, "w": w, "colour": STATUS_COLOURS[value], "n": n, "label": label}
+                )
+                x += w
+        bars.append(
+            {
+                "y": 10 + i * (bar + gap),
+                "key": r["key"],
+                "total": r["total"],
+                "segments": segments,
+                "end": x,
+            }
+        )
+    return {
+        "width": width,
+        "height": 20 + len(rows) * (bar + gap),
+        "bar": bar,
+        "label_w": label_w,
+        "bars": bars,
+    }
