@@ -2,18 +2,18 @@
 
 The public face: import from here; the modules behind it may change.
 
-    from dondoc import Engine, Actor, NewDirective, load_workflows, errors
+    from . import Engine, Actor, NewDirective, load_workflows, errors
 """
 
 from __future__ import annotations
 
-from dondoc import errors
-from dondoc.core.actors import SCHEDULER, Actor
-from dondoc.clock import Clock, FakeClock, SystemClock
-from dondoc.core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
-from dondoc.core.records import AuditEvent, AuditReport, Directive
-from dondoc.service.engine import Engine, NewDirective
-from dondoc.core.spec import WorkflowSpec, json_schema, parse_workflow
+from . import errors
+from .clock import Clock, FakeClock, SystemClock
+from .core.actors import SCHEDULER, Actor
+from .core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from .core.records import AuditEvent, AuditReport, Directive
+from .core.spec import WorkflowSpec, json_schema, parse_workflow
+from .service.engine import Engine, NewDirective
 
 __all__ = [
     "SCHEDULER",

@@ -30,10 +30,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import exc as sa_exc
 
-from dondoc.clock import VN_TZ, FakeClock
-from dondoc.delivery.outbox import Deliverer, DeliveryReport
-from dondoc.core.records import Directive
-from dondoc.service.engine import Engine, FiredTimer
+from .clock import VN_TZ, FakeClock
+from .core.records import Directive
+from .delivery.outbox import Deliverer, DeliveryReport
+from .service.engine import Engine, FiredTimer
 
 log = logging.getLogger("dondoc.worker")
 T = TypeVar("T")

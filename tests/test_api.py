@@ -14,8 +14,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 from fastapi.testclient import TestClient  # noqa: E402
 
 from dondoc import Engine, FakeClock  # noqa: E402
-from dondoc.web.api import create_app  # noqa: E402
 from dondoc.cli.demo import load_demo_data  # noqa: E402
+from dondoc.web.api import create_app  # noqa: E402
 
 
 class Api:

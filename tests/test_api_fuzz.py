@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from dondoc import Engine, FakeClock  # noqa: E402
-from dondoc.web.api import create_app  # noqa: E402
 from dondoc.cli.demo import load_demo_data  # noqa: E402
+from dondoc.web.api import create_app  # noqa: E402
 
 _TMP = tempfile.TemporaryDirectory(prefix="dondoc-fuzz-")
 ENGINE = Engine(

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dondoc import Actor, Engine, FakeClock
-from dondoc.clock import VN_TZ
 from dondoc.cli.demo import load_demo_data
+from dondoc.clock import VN_TZ
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

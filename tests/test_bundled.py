@@ -11,7 +11,6 @@ import jsonschema
 import pytest
 
 from dondoc import json_schema
-from dondoc.errors import DondocError
 from dondoc.core.graph import to_dot, to_mermaid
 from dondoc.core.machine import CompiledWorkflow
 from dondoc.core.spec import (
@@ -28,6 +27,7 @@ from dondoc.core.spec import (
     load_workflow_file,
 )
 from dondoc.core.yamlsource import load_yaml
+from dondoc.errors import DondocError
 
 FILES = bundled_workflow_files()
 

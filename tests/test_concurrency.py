@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
-from dondoc.errors import ConflictError
 from dondoc.core.machine import WorkflowRegistry
 from dondoc.core.records import Directive
+from dondoc.errors import ConflictError
 from dondoc.store.statements import Sql
 
 

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.clock import local_midnight
 from dondoc.core.directory import Recipient, SimpleDirectory
+from dondoc.core.records import OutboxMessage
 from dondoc.delivery.outbox import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -34,7 +35,6 @@ from dondoc.delivery.outbox import (
     WebhookSink,
     sign,
 )
-from dondoc.core.records import OutboxMessage
 from dondoc.worker import Worker
 
 SECRET = "khoa-bi-mat"

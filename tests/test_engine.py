@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
+from dondoc.core.machine import load_workflows
 from dondoc.errors import (
     ConflictError,
     InvalidTransition,
@@ -16,7 +17,6 @@ from dondoc.errors import (
     PermissionDenied,
     WorkflowError,
 )
-from dondoc.core.machine import load_workflows
 from dondoc.store.tables import EventRow
 
 WF = "remediation_self_assessment"

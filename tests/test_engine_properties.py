@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from dondoc import Actor, Engine, FakeClock, NewDirective, load_workflows
-from dondoc.errors import DondocError
 from dondoc.core.spec import FieldSpec
+from dondoc.errors import DondocError
 
 REGISTRY = load_workflows()
 WF = REGISTRY.get("remediation_self_assessment")

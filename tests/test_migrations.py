@@ -81,7 +81,7 @@ def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
     naive = at.replace(tzinfo=None)
     with engine.begin() as c:
         from dondoc import load_workflows
-        from dondoc.service.engine import _spec_digest
+        from dondoc.service.base import _spec_digest
 
         compiled = load_workflows().get("remediation_self_assessment", 1)
         c.execute(

@@ -9,12 +9,12 @@ import pytest
 
 from dondoc import Actor, Engine, FakeClock, NewDirective, load_workflows
 from dondoc.clock import local_midnight
-from dondoc.deadlines.phrases import due_instant
 from dondoc.core.directory import SimpleDirectory
-from dondoc.errors import WorkflowError
-from dondoc.documents.render import Renderer
-from dondoc.worker import Worker
+from dondoc.deadlines.phrases import due_instant
 from dondoc.deadlines.timers import office_start
+from dondoc.documents.render import Renderer
+from dondoc.errors import WorkflowError
+from dondoc.worker import Worker
 
 BOARD = Actor.of("thang", "reviewer")
 LEADER = Actor.of("luyen", unit="Thanh tra Sở")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dondoc.errors import WorkflowError
 from dondoc.core.spec import load_workflow_file, parse_workflow
+from dondoc.errors import WorkflowError
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 EXPECT = re.compile(r"^# expect: (\d+): (.+)$")

@@ -8,8 +8,8 @@ import pytest
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.clock import local_midnight
-from dondoc.errors import DeadlineError
 from dondoc.deadlines.status import Status, days_late, grid, progress_status
+from dondoc.errors import DeadlineError
 
 D = date
 

@@ -1,3 +1,3 @@
-from dondoc.cli.main import main
+from .main import main
 
 main()

@@ -18,14 +18,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from dondoc.core.actors import Actor
-from dondoc.clock import VN_TZ, FakeClock
-from dondoc.core.directory import SimpleDirectory
-from dondoc.errors import DondocError
-from dondoc.core.records import Directive
-from dondoc.worker import Worker
-from dondoc.service.engine import Engine, FiredTimer, NewDirective
-from dondoc.deadlines.status import Status
+from ..clock import VN_TZ, FakeClock
+from ..core.actors import Actor
+from ..core.directory import SimpleDirectory
+from ..core.records import Directive
+from ..deadlines.status import Status
+from ..errors import DondocError
+from ..service.engine import Engine, FiredTimer, NewDirective
+from ..worker import Worker
 
 DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
 DOC_DATE = date(2024, 3, 18)

@@ -18,17 +18,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dondoc import errors
-from dondoc.core.actors import Actor
-from dondoc.deadlines.calendar import WorkingCalendar
-from dondoc.clock import VN_TZ
-from dondoc.deadlines.phrases import parse_deadline
-from dondoc.core.graph import to_dot, to_mermaid
-from dondoc.core.machine import WorkflowRegistry, load_workflows
-from dondoc.core.records import Directive
-from dondoc.service.engine import DEFAULT_DB, Engine, NewDirective
-from dondoc.core.spec import bundled_workflow_files, json_schema, load_workflow_files
-from dondoc.deadlines.status import Status
+from .. import errors
+from ..clock import VN_TZ
+from ..core.actors import Actor
+from ..core.graph import to_dot, to_mermaid
+from ..core.machine import WorkflowRegistry, load_workflows
+from ..core.records import Directive
+from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.phrases import parse_deadline
+from ..deadlines.status import Status
+from ..service.engine import DEFAULT_DB, Engine, NewDirective
 
 app = typer.Typer(
     help="dondoc — theo dõi, đôn đốc nhiệm vụ: a workflow engine for directives.",
@@ -134,7 +134,7 @@ def validate(
 ) -> None:
     """Check workflow files and the templates their timers use; one `path:line:column: message`
     line per problem."""
-    from dondoc.documents.render import Renderer
+    from ..documents.render import Renderer
 
     files = list(paths) if paths else bundled_workflow_files()
     renderer = Renderer(templates_dir)
@@ -455,9 +455,9 @@ def serve(
 
     import uvicorn
 
-    from dondoc.web.api import create_app
-    from dondoc.core.directory import SimpleDirectory
-    from dondoc.worker import Worker, retry_while_unavailable
+    from ..core.directory import SimpleDirectory
+    from ..web.api import create_app
+    from ..worker import Worker, retry_while_unavailable
 
     logging.basicConfig(
         level=logging.INFO,
@@ -475,7 +475,7 @@ def serve(
         )
     )
     if demo_data:
-        from dondoc.cli.demo import load_demo_data
+        from .demo import load_demo_data
 
         tokens = load_demo_data(engine)
         if tokens:
@@ -505,8 +505,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Create or upgrade the schema to the revision this dondoc needs."""
-    from dondoc.store.schema import current_revision, upgrade
-    from dondoc.store.tables import make_engine
+    from ..store.schema import current_revision, upgrade
+    from ..store.tables import make_engine
 
     engine = make_engine(db)
     before = current_revision(engine)
@@ -517,8 +517,8 @@ def db_upgrade(
 @db_app.command("current")
 def db_current(db: DbOpt = DEFAULT_DB) -> None:
     """Print the schema revision of the database and the one this dondoc needs."""
-    from dondoc.store.schema import current_revision, head_revision
-    from dondoc.store.tables import make_engine
+    from ..store.schema import current_revision, head_revision
+    from ..store.tables import make_engine
 
     current = current_revision(make_engine(db))
     head = head_revision()
@@ -577,9 +577,9 @@ def render(
     extra: WorkflowsOpt = None,
 ) -> None:
     """Render a document for a directive (or the progress report) as PDF, HTML or text."""
-    from dondoc.core.directory import SimpleDirectory
-    from dondoc.documents.office import Office
-    from dondoc.documents.render import Renderer
+    from ..core.directory import SimpleDirectory
+    from ..documents.office import Office
+    from ..documents.render import Renderer
 
     engine = Engine(
         db,
@@ -643,9 +643,9 @@ def extract(
     as_json: JsonOpt = False,
 ) -> None:
     """Propose the directives a conclusion document issues (what, who, by when)."""
-    from dondoc.extract.document import extract as run_extract
-    from dondoc.extract.document import read_document
-    from dondoc.extract.units import UnitsDirectory
+    from ..extract.document import extract as run_extract
+    from ..extract.document import read_document
+    from ..extract.units import UnitsDirectory
 
     result = run_extract(
         read_document(file),
@@ -694,9 +694,9 @@ def import_document(
     extra: WorkflowsOpt = None,
 ) -> None:
     """Extract, confirm each draft (or --yes), and create them under one parent directive."""
-    from dondoc.extract.document import extract as run_extract
-    from dondoc.extract.document import read_document
-    from dondoc.extract.units import UnitsDirectory
+    from ..extract.document import extract as run_extract
+    from ..extract.document import read_document
+    from ..extract.units import UnitsDirectory
 
     engine = _engine(db, extra)
     engine.workflows.get(workflow)  # a typo fails before anything is read
@@ -732,7 +732,7 @@ def demo(
     ] = None,
 ) -> None:
     """Seed 000's conclusion run by the real scheduler on a fake clock, 18/03 → 15/07/2024."""
-    from dondoc.cli.demo import run_demo
+    from .demo import run_demo
 
     run_demo(db, out)
 
@@ -781,9 +781,9 @@ def worker(
     """
     import logging
 
-    from dondoc.core.directory import SimpleDirectory
-    from dondoc.delivery.outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
-    from dondoc.worker import Worker, retry_while_unavailable
+    from ..core.directory import SimpleDirectory
+    from ..delivery.outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
+    from ..worker import Worker, retry_while_unavailable
 
     logging.basicConfig(
         level=logging.INFO,
@@ -838,7 +838,9 @@ class _LogSink:
     def send(self, message: Any, to: Any) -> None:
         import logging
 
-        logging.getLogger("dondoc.delivery.outbox").info("to %s <%s>: %s", to.name, to.id, message.subject)
+        logging.getLogger("dondoc.delivery.outbox").info(
+            "to %s <%s>: %s", to.name, to.id, message.subject
+        )
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dondoc.core.spec import SYSTEM_ROLE
+from .spec import SYSTEM_ROLE
 
 
 @dataclass(frozen=True)

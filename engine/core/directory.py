@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from dondoc.errors import PayloadError
+from ..errors import PayloadError
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from dondoc.core.spec import WorkflowSpec
+from .spec import WorkflowSpec
 
 
 def _edges(spec: WorkflowSpec) -> dict[tuple[str, str], list[str]]:

@@ -19,12 +19,12 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from dondoc.errors import InvalidTransition, NotFound, PermissionDenied, WorkflowError
-from dondoc.core.guards import Guard, GuardEvaluationError, compile_guard
-from dondoc.core.payload import validate_payload
-from dondoc.documents.render import Renderer
-from dondoc.core.spec import LoadedWorkflow, TransitionSpec, WorkflowSpec, bundled_workflow_files
-from dondoc.core.spec import load_workflow_files as _load_files
+from ..documents.render import Renderer
+from ..errors import InvalidTransition, NotFound, PermissionDenied, WorkflowError
+from .guards import Guard, GuardEvaluationError, compile_guard
+from .payload import validate_payload
+from .spec import LoadedWorkflow, TransitionSpec, WorkflowSpec, bundled_workflow_files
+from .spec import load_workflow_files as _load_files
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from dondoc.errors import PayloadError
-from dondoc.core.spec import FieldSpec
+from ..errors import PayloadError
+from .spec import FieldSpec
 
 
 def _check(name: str, spec: FieldSpec, value: Any) -> Any:

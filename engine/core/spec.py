@@ -28,10 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from dondoc.deadlines.durations import parse_offset
-from dondoc.errors import Problem, WorkflowError
-from dondoc.core.guards import GuardSyntaxError, compile_guard
-from dondoc.core.yamlsource import SourceMap, load_yaml
+from ..deadlines.durations import parse_offset
+from ..errors import Problem, WorkflowError
+from .guards import GuardSyntaxError, compile_guard
+from .yamlsource import SourceMap, load_yaml
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from dondoc.errors import Problem
+from ..errors import Problem
 
 Path = tuple[str | int, ...]
 

@@ -24,7 +24,7 @@ from typing import Any
 import holidays
 import yaml
 
-from dondoc.errors import DeadlineError
+from ..errors import DeadlineError
 
 WEEKDAY_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from dondoc.deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
-from dondoc.clock import local_midnight
-from dondoc.deadlines.durations import Offset
-from dondoc.errors import DeadlineError
+from ..clock import local_midnight
+from ..errors import DeadlineError
+from .calendar import DEFAULT_CALENDAR, WorkingCalendar
+from .durations import Offset
 
 # --- results ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from dondoc.deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from .calendar import DEFAULT_CALENDAR, WorkingCalendar
 
 
 class Status(StrEnum):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from dondoc.deadlines.calendar import WorkingCalendar
-from dondoc.clock import VN_TZ, local_date
-from dondoc.deadlines.phrases import apply_offset, due_instant
-from dondoc.deadlines.durations import parse_offset
-from dondoc.core.spec import TimerSpec
+from ..clock import VN_TZ, local_date
+from ..core.spec import TimerSpec
+from .calendar import WorkingCalendar
+from .durations import parse_offset
+from .phrases import apply_offset, due_instant
 
 OFFICE_START = time(8, 0)
 

@@ -33,8 +33,8 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Protocol
 
-from dondoc.core.directory import Directory, Recipient
-from dondoc.core.records import OutboxMessage
+from ..core.directory import Directory, Recipient
+from ..core.records import OutboxMessage
 
 IDEMPOTENCY_HEADER = "X-Dondoc-Idempotency-Key"
 SIGNATURE_HEADER = "X-Dondoc-Signature"

@@ -7,7 +7,7 @@ Serif, all of which have every Vietnamese diacritic. WeasyPrint embeds the fonts
 
 from __future__ import annotations
 
-from dondoc.errors import DondocError
+from ..errors import DondocError
 
 
 class PdfUnavailable(DondocError):

@@ -21,9 +21,9 @@ import jinja2
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from dondoc.clock import VN_TZ
-from dondoc.errors import Problem, TemplateError, TemplateNotFound
-from dondoc.core.records import Directive
+from ..clock import VN_TZ
+from ..core.records import Directive
+from ..errors import Problem, TemplateError, TemplateNotFound
 
 TEXT_SUFFIX = ".txt.j2"
 HTML_SUFFIX = ".html.j2"
@@ -64,7 +64,7 @@ def doc_number(number: str | int | None, kind: str, issuer_abbr: str | None = No
 
 def status_label(value: str) -> str:
     """A status or outcome code in Vietnamese ('in_progress_overdue' → 'Đang thực hiện quá hạn')."""
-    from dondoc.deadlines.status import Status
+    from ..deadlines.status import Status
 
     try:
         return Status(value).label

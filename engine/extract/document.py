@@ -22,9 +22,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dondoc.deadlines.phrases import Deadline, normalize, parse_deadline
-from dondoc.errors import DeadlineError, PayloadError
-from dondoc.extract.units import Unit, UnitsDirectory
+from ..deadlines.phrases import Deadline, normalize, parse_deadline
+from ..errors import DeadlineError, PayloadError
+from .units import Unit, UnitsDirectory
 
 # --- reading ----------------------------------------------------------------------------------
 

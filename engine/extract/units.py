@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from dondoc.errors import PayloadError
+from ..errors import PayloadError
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from dondoc.errors import SchemaError
-from dondoc.store.tables import Base, check_schema
+from ..errors import SchemaError
+from .tables import Base, check_schema
 
 
 def _config(connection: sa.Connection | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(str(resources.files("dondoc.store"))) / "migrations"))
+    cfg.set_main_option(
+        "script_location", str(Path(str(resources.files("dondoc.store"))) / "migrations")
+    )
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from dondoc.store.tables import DirectiveRow, EventRow, OutboxRow, TimerRow, WorkflowVersionRow, possible_id
+from .tables import DirectiveRow, EventRow, OutboxRow, TimerRow, WorkflowVersionRow, possible_id
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 _E: sa.Table = EventRow.__table__  # type: ignore[assignment]

@@ -18,10 +18,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from dondoc.errors import SchemaError
+from ..errors import SchemaError
 
 if TYPE_CHECKING:
-    from dondoc.store.statements import Sql, Statements
+    from .statements import Sql, Statements
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 
@@ -275,7 +275,7 @@ class Repository:
     @property
     def sql(self) -> Sql:
         if self._sql is None:
-            from dondoc.store.statements import Sql
+            from .statements import Sql
 
             self._sql = Sql(self.s.connection(), self._statements)
         return self._sql

@@ -22,12 +22,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from dondoc import errors
-from dondoc.core.actors import Actor
-from dondoc.errors import DondocError, PayloadError, WorkflowError
-from dondoc.core.records import AuditEvent, Directive
-from dondoc.service.engine import Engine, NewDirective
-from dondoc.core.spec import parse_workflow
+from .. import errors
+from ..core.actors import Actor
+from ..core.records import AuditEvent, Directive
+from ..core.spec import parse_workflow
+from ..errors import DondocError, PayloadError, WorkflowError
+from ..service.engine import Engine, NewDirective
 
 Authenticator = Callable[[Request], Actor | None]
 TOKEN_COOKIE = "dondoc_token"
@@ -449,14 +449,14 @@ def create_app(
         issued: date | None = None,
     ) -> dict[str, Any]:
         """Propose the directives a conclusion document issues, for a clerk to confirm."""
-        from dondoc.extract.document import extract
+        from ..extract.document import extract
 
         return extract(text, units=app.state.units, issued=issued).to_json()
 
     @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
     def import_document(who: Me, body: ImportIn) -> dict[str, Any]:
         """Create the accepted drafts under one parent directive for the document."""
-        from dondoc.extract.document import extract
+        from ..extract.document import extract
 
         if not (who.roles & CREATE_ROLES):
             raise errors.PermissionDenied(who.id, "import", sorted(CREATE_ROLES), sorted(who.roles))
@@ -470,7 +470,7 @@ def create_app(
         }
 
     if dashboard:
-        from dondoc.web.dashboard import install
+        from .dashboard import install
 
         install(app, engine, auth)
     return app

@@ -14,12 +14,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dondoc.core.actors import Actor
-from dondoc.clock import VN_TZ
-from dondoc.errors import DondocError
-from dondoc.core.records import Directive
-from dondoc.service.engine import Engine
-from dondoc.deadlines.status import Status
+from ..clock import VN_TZ
+from ..core.actors import Actor
+from ..core.records import Directive
+from ..deadlines.status import Status
+from ..errors import DondocError
+from ..service.engine import Engine
 
 STATUS_COLOURS = {
     "completed_on_time": "#2e7d32",
@@ -33,7 +33,7 @@ STATUS_COLOURS = {
 
 
 def install(app: FastAPI, engine: Engine, auth: Any) -> None:
-    from dondoc.web.api import TOKEN_COOKIE
+    from .api import TOKEN_COOKIE
 
     def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
         html = engine.renderer.render_page(
@@ -201,7 +201,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
 def _days_left(engine: Engine, d: Directive) -> int | None:
     if d.due is None:
         return None
-    from dondoc.clock import local_date
+    from ..clock import local_date
 
     return (d.due - local_date(engine.clock.now())).days
 

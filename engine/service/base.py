@@ -1,0 +1,387 @@
+"""Shared plumbing of the Engine's parts: transactions, workflow lookup, the audit chain, record building.
+
+Every part of :class:`~dondoc.service.engine.Engine` derives from :class:`EngineBase`; nothing
+here is public API except :class:`NewDirective`, :class:`FiredTimer` and ``DEFAULT_DB``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..clock import Clock, SystemClock, local_date
+from ..core.actors import Actor, held_roles
+from ..core.directory import Directory, SimpleDirectory
+from ..core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from ..core.records import AuditEvent, Directive
+from ..core.spec import parse_workflow
+from ..deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from ..deadlines.status import (
+    DEFAULT_DUE_SOON,
+    days_late,
+    progress_status,
+)
+from ..documents.render import Renderer
+from ..errors import (
+    ConflictError,
+    NotFound,
+    Problem,
+    WorkflowError,
+)
+from ..store.schema import ensure_schema
+from ..store.statements import DirectiveState, Sql, Statements
+from ..store.tables import (
+    DirectiveRow,
+    EventRow,
+    Repository,
+    WorkflowVersionRow,
+    make_engine,
+    session_factory,
+)
+from .chain import GENESIS, event_hash
+
+DEFAULT_DB = "sqlite:///dondoc.db"
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """What one timer firing did (for logs and the demo's timeline)."""
+
+    timer_row: int
+    directive_id: int
+    timer: str
+    notified: tuple[str, ...] = ()
+    trigger: str | None = None
+    skipped: bool = False
+    error: str | None = None
+    due_at: datetime | None = None
+    state_after: str | None = None
+
+
+@dataclass(frozen=True)
+class NewDirective:
+    """What is needed to create a directive. Only ``title`` is required besides the workflow.
+
+    ``deadline`` is the deadline as written ("trước ngày 01/07/2024"); it is parsed against
+    ``doc_date`` (or today) and fills ``due``, ``start`` and ``recurrence`` unless they are
+    given explicitly. The phrase is kept as ``due_text``.
+    """
+
+    title: str
+    deadline: str | None = None
+    content: str = ""
+    lead_unit: str | None = None
+    cooperating_units: tuple[str, ...] = ()
+    assignee: str | None = None
+    assigner: str | None = None
+    reviewer: str | None = None
+    due: date | None = None
+    due_text: str | None = None
+    start: date | None = None
+    recurrence: str | None = None
+    doc_number: str | None = None
+    doc_date: date | None = None
+    doc_issuer: str | None = None
+    parent_id: int | None = None
+    data: Mapping[str, Any] | None = None
+
+
+def _spec_digest(compiled: CompiledWorkflow) -> str:
+    """Digest of the meaning of a workflow (comments and layout do not count)."""
+    dumped = compiled.spec.model_dump(mode="json", by_alias=True)
+    text = json.dumps(dumped, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class EngineBase:
+    """Construction and the plumbing every part uses."""
+
+    def __init__(
+        self,
+        db: str | sa.Engine = DEFAULT_DB,
+        *,
+        workflows: WorkflowRegistry | None = None,
+        clock: Clock | None = None,
+        calendar: WorkingCalendar | None = None,
+        due_soon_days: int = DEFAULT_DUE_SOON,
+        directory: Directory | None = None,
+        renderer: Renderer | None = None,
+        create: bool = True,
+    ) -> None:
+        self.db = make_engine(db) if isinstance(db, str) else db
+        self.workflows = workflows if workflows is not None else load_workflows()
+        self.clock: Clock = clock or SystemClock()
+        self.calendar = calendar or DEFAULT_CALENDAR
+        self.due_soon_days = due_soon_days
+        self.directory: Directory = directory or SimpleDirectory()
+        self.renderer = renderer or Renderer()
+        self._sessions: sessionmaker[Session] = session_factory(self.db)
+        if create:
+            ensure_schema(self.db)
+        else:
+            ensure_schema(self.db, create=False)
+        self._statements = Statements(self.db.dialect)
+        self._register_workflows()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Repository]:
+        """One transaction; any exception rolls everything back."""
+        with self._sessions() as session, session.begin():
+            yield Repository(session, self._statements)
+
+    @contextmanager
+    def _cmd(self) -> Iterator[Sql]:
+        """One command's transaction, on the prepared statements only (no ORM session)."""
+        with self.db.begin() as conn:
+            yield Sql(conn, self._statements)
+
+    def _register_workflows(self) -> None:
+        """Record every loaded workflow version; refuse a changed definition under an old number."""
+        problems: list[Problem] = []
+        with self._tx() as repo:
+            for compiled in self.workflows:
+                wf, ver = compiled.key
+                digest = _spec_digest(compiled)
+                row = repo.workflow_version(wf, ver)
+                if row is None:
+                    repo.s.add(
+                        WorkflowVersionRow(
+                            workflow=wf,
+                            version=ver,
+                            title=compiled.spec.title,
+                            digest=digest,
+                            source=compiled.loaded.text,
+                            path=compiled.loaded.path,
+                            registered_at=self.clock.now(),
+                        )
+                    )
+                elif row.digest != digest:
+                    problems.append(
+                        Problem(
+                            compiled.loaded.path,
+                            1,
+                            1,
+                            f"workflow {wf!r} version {ver} differs from the one this database "
+                            f"already uses (registered from {row.path}); directives depend on it, "
+                            "so give the changed definition a new version number",
+                        )
+                    )
+            if problems:
+                raise WorkflowError(problems)
+
+    def _compiled(self, db: Repository | Sql, workflow: str, version: int) -> CompiledWorkflow:
+        try:
+            return self.workflows.get(workflow, version)
+        except NotFound:
+            # A version no longer among the files: the database keeps its source.
+            stored = (db.sql if isinstance(db, Repository) else db).workflow_source(
+                workflow, version
+            )
+            if stored is None:
+                raise
+            source, path = stored
+            return self.workflows.add(parse_workflow(source, f"{path} (stored)"))
+
+    @staticmethod
+    def _chain(
+        d: DirectiveState,
+        *,
+        actor: str,
+        role: str | None,
+        kind: str,
+        trigger: str | None,
+        from_state: str | None,
+        to_state: str | None,
+        payload: Mapping[str, Any],
+        at: datetime,
+    ) -> dict[str, Any]:
+        """The next audit event of ``d`` (hash-chained to its head); moves the head onto it.
+        Returns the event's row, to insert."""
+        prev = d.event_hash or GENESIS
+        fields: dict[str, Any] = {
+            "seq": d.event_seq + 1,
+            "at": at,
+            "actor": actor,
+            "role": role,
+            "kind": kind,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": to_state,
+            "payload": dict(payload),
+        }
+        d.event_seq = fields["seq"]
+        d.event_hash = event_hash(prev_hash=prev, directive_id=d.id, **fields)
+        return {"directive_id": d.id, "prev_hash": prev, "hash": d.event_hash, **fields}
+
+    @staticmethod
+    def _write(sql: Sql, d: DirectiveState, event: Mapping[str, Any]) -> None:
+        """Write a change of the directive and its audit event (made by ``_chain``): the
+        version-checked UPDATE (ConflictError when another command changed it first), then
+        the event.
+
+        The chain head lives on the directive, so the version check also guards it: two
+        commands cannot both extend the chain from the same head."""
+        old_version = d.version
+        d.version = old_version + 1
+        if not sql.update(d, old_version):
+            raise ConflictError(d.id)
+        sql.insert_event(event)
+
+    def _to_record(self, db: Repository | Sql, row: DirectiveRow | DirectiveState) -> Directive:
+        compiled = self._compiled(db, row.workflow, row.workflow_version)
+        st = compiled.spec.state(row.state)
+        today = local_date(self.clock.now())
+        done_on = completed_on(row.done_at, cancelled=st.final and st.outcome == "cancelled")
+        status = progress_status(
+            row.due,
+            today,
+            completed_on=done_on,
+            cancelled=st.final and st.outcome == "cancelled",
+            due_soon_days=self.due_soon_days,
+            calendar=self.calendar,
+        )
+        return Directive(
+            id=row.id,
+            workflow=row.workflow,
+            workflow_version=row.workflow_version,
+            title=row.title,
+            content=row.content,
+            state=row.state,
+            state_label=st.label,
+            is_open=row.is_open,
+            outcome=st.outcome if st.final else None,
+            progress=row.progress,
+            lead_unit=row.lead_unit,
+            cooperating_units=tuple(row.cooperating_units or ()),
+            assignee=row.assignee,
+            assigner=row.assigner,
+            reviewer=row.reviewer,
+            due=row.due,
+            due_text=row.due_text,
+            original_due=row.original_due,
+            start=row.start,
+            recurrence=row.recurrence,
+            doc_number=row.doc_number,
+            doc_date=row.doc_date,
+            doc_issuer=row.doc_issuer,
+            parent_id=row.parent_id,
+            data=dict(row.data or {}),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            closed_at=row.closed_at,
+            done_at=row.done_at,
+            status=status.value,
+            status_label=status.label,
+            days_late=days_late(row.due, today, done_on),
+        )
+
+    @staticmethod
+    def _roles_on(actor: Actor, row: DirectiveRow | DirectiveState) -> frozenset[str]:
+        return held_roles(
+            actor,
+            assignee=row.assignee,
+            assigner=row.assigner,
+            reviewer=row.reviewer,
+            lead_unit=row.lead_unit,
+            cooperating_units=row.cooperating_units or (),
+        )
+
+    @staticmethod
+    def _snapshot(row: DirectiveRow | DirectiveState) -> dict[str, Any]:
+        def iso(d: date | None) -> str | None:
+            return d.isoformat() if d is not None else None
+
+        return {
+            "workflow": row.workflow,
+            "workflow_version": row.workflow_version,
+            "title": row.title,
+            "content": row.content,
+            "lead_unit": row.lead_unit,
+            "cooperating_units": list(row.cooperating_units or ()),
+            "assignee": row.assignee,
+            "assigner": row.assigner,
+            "reviewer": row.reviewer,
+            "due": iso(row.due),
+            "due_text": row.due_text,
+            "start": iso(row.start),
+            "recurrence": row.recurrence,
+            "doc_number": row.doc_number,
+            "doc_date": iso(row.doc_date),
+            "doc_issuer": row.doc_issuer,
+            "parent_id": row.parent_id,
+            "data": dict(row.data or {}),
+        }
+
+    def _directive_context(self, record: Directive, now: datetime) -> dict[str, Any]:
+        """What templates see of a directive: its fields, people's names, days left/late."""
+        today = local_date(now)
+        names = {
+            f"{role}_name": self.directory.person(who).name if who else None
+            for role, who in (
+                ("assignee", record.assignee),
+                ("assigner", record.assigner),
+                ("reviewer", record.reviewer),
+            )
+        }
+        directive = {**asdict(record), **names, "extended": record.extended}
+        assignee = asdict(self.directory.person(record.assignee or "—"))
+        return {
+            "directive": directive,
+            "directive_issuer": record.doc_issuer or "",
+            "assignee": assignee,
+            "recipient": assignee,
+            "days_late": record.days_late,
+            "working_days_left": (
+                max(0, self.calendar.working_days_between(today, record.due))
+                if record.due
+                else None
+            ),
+            "repeat_index": 1,
+            "today": today,
+            "now": now,
+        }
+
+
+def timer_row(
+    directive_id: int, timer: str, state: str, due_at: datetime, repeat: int, created: datetime
+) -> dict[str, Any]:
+    """A pending firing to schedule (see :meth:`Sql.add_timers`)."""
+    return {
+        "directive_id": directive_id,
+        "timer": timer,
+        "state": state,
+        "due_at": due_at,
+        "repeat_index": repeat,
+        "created_at": created,
+    }
+
+
+def completed_on(done_at: datetime | None, *, cancelled: bool) -> date | None:
+    """The local day the work was done (None when not done, or cancelled)."""
+    return None if done_at is None or cancelled else local_date(done_at)
+
+
+def event_record(e: EventRow) -> AuditEvent:
+    return AuditEvent(
+        directive_id=e.directive_id,
+        seq=e.seq,
+        at=e.at,
+        actor=e.actor,
+        role=e.role,
+        kind=e.kind,
+        trigger=e.trigger,
+        from_state=e.from_state,
+        to_state=e.to_state,
+        payload=dict(e.payload or {}),
+        prev_hash=e.prev_hash,
+        hash=e.hash,
+    )

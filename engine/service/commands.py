@@ -1,0 +1,313 @@
+"""The directive's own commands: create, fire a trigger, import extracted drafts.
+
+Each is one transaction on the prepared statements (:mod:`dondoc.store.statements`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import local_date
+from ..core.actors import Actor
+from ..core.machine import CompiledWorkflow
+from ..core.records import Directive
+from ..deadlines.phrases import parse_deadline
+from ..deadlines.timers import first_fire_at, is_due_relative
+from ..errors import (
+    ConflictError,
+    NotFound,
+    PayloadError,
+)
+from ..store.statements import FIELDS, DirectiveState, Sql
+from .base import EngineBase, NewDirective, timer_row
+
+
+class Commands(EngineBase):
+    """Commands on one directive."""
+
+    def create_directive(
+        self, actor: Actor, workflow: str, new: NewDirective, *, version: int | None = None
+    ) -> Directive:
+        """Create a directive in the workflow's initial state (latest version unless given).
+
+        The actor is recorded as the creator and becomes the assigner when none is given.
+        Raises NotFound (workflow, parent), PayloadError (empty title), DeadlineError.
+        """
+        now = self.clock.now()
+        with self._cmd() as sql:
+            compiled = (
+                self.workflows.get(workflow)
+                if version is None
+                else self._compiled(sql, workflow, version)
+            )
+            d = self._insert_directive(sql, actor.id, compiled, new, now)
+            return self._to_record(sql, d)
+
+    def _insert_directive(
+        self,
+        sql: Sql,
+        creator: str,
+        compiled: CompiledWorkflow,
+        new: NewDirective,
+        now: datetime,
+        *,
+        series_id: int | None = None,
+        period_key: str | None = None,
+    ) -> DirectiveState:
+        if not new.title.strip():
+            raise PayloadError("title", "must not be empty")
+        due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
+        if new.deadline is not None:
+            parsed = parse_deadline(
+                new.deadline, new.doc_date or local_date(now), calendar=self.calendar
+            )
+            due = due if due is not None else parsed.due
+            start = start if start is not None else parsed.start
+            recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
+            due_text = due_text or new.deadline
+        if new.parent_id is not None and sql.load(new.parent_id) is None:
+            raise NotFound("directive", new.parent_id)
+        d = DirectiveState(
+            id=0,
+            workflow=compiled.spec.workflow,
+            workflow_version=compiled.spec.version,
+            title=new.title.strip(),
+            content=new.content,
+            state=compiled.spec.initial_state,
+            is_open=True,
+            progress=0,
+            lead_unit=new.lead_unit,
+            cooperating_units=list(new.cooperating_units),
+            assignee=new.assignee,
+            assigner=new.assigner or creator,
+            reviewer=new.reviewer,
+            due=due,
+            due_text=due_text,
+            original_due=due,
+            start=start,
+            recurrence=recurrence,
+            doc_number=new.doc_number,
+            doc_date=new.doc_date,
+            doc_issuer=new.doc_issuer,
+            parent_id=new.parent_id,
+            series_id=series_id,
+            period_key=period_key,
+            data=dict(new.data or {}),
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+            done_at=None,
+            event_seq=0,
+            event_hash="",
+            version=1,
+        )
+        values = {name: getattr(d, name) for name in FIELDS if name != "id"}
+        d.id = sql.insert(values)
+        # The "created" event; the chain head of a new directive is not a change of it, so it
+        # is written without a version change: a directive starts at version 1.
+        created = self._chain(
+            d,
+            actor=creator,
+            role=None,
+            kind="created",
+            trigger=None,
+            from_state=None,
+            to_state=d.state,
+            payload=self._snapshot(d),
+            at=now,
+        )
+        sql.insert_event(created)
+        sql.set_head(d)
+        self._schedule_timers(sql, d, compiled, entered_at=now)
+        return d
+
+    def fire(
+        self,
+        directive_id: int,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> Directive:
+        """Fire ``trigger`` on a directive as ``actor``. Returns the directive after the change.
+
+        Raises NotFound, InvalidTransition (naming the allowed triggers), PermissionDenied,
+        PayloadError (naming the field), or ConflictError (another command got there first, or
+        ``expected_version`` is not the current version). Nothing is written on error.
+        """
+        try:
+            with self._cmd() as sql:
+                d = sql.load(directive_id)
+                if d is None:
+                    raise NotFound("directive", directive_id)
+                if expected_version is not None and d.version != expected_version:
+                    raise ConflictError(
+                        directive_id, f"expected version {expected_version}, found {d.version}"
+                    )
+                self._apply(sql, d, trigger, actor, payload, self.clock.now())
+                return self._to_record(sql, d)
+        except IntegrityError as exc:
+            if "uq_events_directive_seq" in str(exc.orig) or "events.directive_id" in str(exc.orig):
+                raise ConflictError(directive_id, "audit sequence taken") from None
+            raise
+
+    def _apply(
+        self,
+        sql: Sql,
+        row: DirectiveState,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None,
+        now: datetime,
+        *,
+        entered_at: datetime | None = None,
+    ) -> None:
+        """Decide and apply one transition inside the caller's transaction: state, progress,
+        due date, data, the audit event, and the timers of the state left and entered.
+
+        ``entered_at`` (default ``now``) is when the new state counts as entered for its
+        timers: a transition fired by a late timer counts from when it was due, so a worker
+        that was down catches up the whole escalation chain."""
+        entered_at = entered_at or now
+        compiled = self._compiled(sql, row.workflow, row.workflow_version)
+        decision = compiled.decide(
+            row.state,
+            trigger,
+            self._roles_on(actor, row),
+            payload,
+            data=row.data or {},
+            directive=self._snapshot(row) | {"progress": row.progress},
+            actor=actor.id,
+        )
+        t = decision.transition
+        old_due = row.due
+        row.state = decision.dest
+        dest = compiled.spec.state(decision.dest)
+        row.is_open = not dest.final
+        row.closed_at = now if dest.final else None
+        if dest.done or (dest.final and dest.outcome == "completed"):
+            row.done_at = row.done_at or now  # the first time the work was done counts
+        else:
+            row.done_at = None  # sent back for rework, reopened or cancelled: not done
+        if t.progress is not None:
+            row.progress = t.progress
+        if "progress" in decision.payload and isinstance(decision.payload["progress"], int):
+            row.progress = decision.payload["progress"]
+        if t.extend_due:
+            if row.original_due is None:
+                row.original_due = row.due
+            row.due = date.fromisoformat(decision.payload["new_due"])
+        row.data = {**(row.data or {}), **decision.payload}
+        row.updated_at = now
+        self._write(
+            sql,
+            row,
+            self._chain(
+                row,
+                actor=actor.id,
+                role=decision.role,
+                kind="transition",
+                trigger=trigger,
+                from_state=decision.source,
+                to_state=decision.dest,
+                payload=decision.payload,
+                at=now,
+            ),
+        )
+        if decision.source != decision.dest:
+            sql.cancel_timers(row.id)
+            self._schedule_timers(sql, row, compiled, entered_at=entered_at)
+        elif row.due != old_due:
+            sql.cancel_timers(
+                row.id, only=[tm.id for tm in compiled.spec.timers if is_due_relative(tm)]
+            )
+            self._schedule_timers(sql, row, compiled, entered_at=entered_at, due_relative_only=True)
+
+    def _schedule_timers(
+        self,
+        sql: Sql,
+        row: DirectiveState,
+        compiled: CompiledWorkflow,
+        *,
+        entered_at: datetime,
+        due_relative_only: bool = False,
+    ) -> None:
+        """Create the pending timers of the directive's current state."""
+        rows = []
+        for tm in compiled.spec.timers:
+            if row.state not in tm.states or (due_relative_only and not is_due_relative(tm)):
+                continue
+            at = first_fire_at(tm, due=row.due, entered_at=entered_at, calendar=self.calendar)
+            if at is not None:
+                rows.append(timer_row(row.id, tm.id, row.state, at, 1, entered_at))
+        sql.add_timers(rows)
+
+    def import_drafts(
+        self, actor: Actor, extraction: Any, workflow: str, *, accept: Iterable[int] | None = None
+    ) -> tuple[Directive, list[Directive]]:
+        """Create the accepted drafts of an extraction under one parent for the conclusion.
+
+        ``accept`` are indices of drafts to keep (all when None). One transaction: all of
+        them, or none (a bad draft aborts the import with its error).
+        """
+        from ..extract.document import Extraction
+
+        assert isinstance(extraction, Extraction)
+        chosen = list(range(len(extraction.drafts))) if accept is None else list(accept)
+        h = extraction.header
+        now = self.clock.now()
+        symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None
+        with self._cmd() as sql:
+            parent = self._insert_directive(
+                sql,
+                actor.id,
+                self.workflows.get("conclusion"),
+                NewDirective(
+                    title=h.title or f"Văn bản {symbol or ''}".strip(),
+                    doc_number=symbol,
+                    doc_date=h.date,
+                    doc_issuer=h.issuer,
+                ),
+                now,
+            )
+            compiled = self.workflows.get(workflow)
+            children = []
+            for i in chosen:
+                d = extraction.drafts[i]
+                children.append(
+                    self._insert_directive(
+                        sql,
+                        actor.id,
+                        compiled,
+                        NewDirective(
+                            title=d.text if len(d.text) <= 200 else d.text[:197] + "…",
+                            content=d.text,
+                            lead_unit=d.unit,
+                            cooperating_units=tuple(d.cooperating),
+                            assignee=d.assignee,
+                            due=d.due,
+                            due_text=d.deadline_text,
+                            start=d.start,
+                            recurrence=d.recurrence,
+                            doc_number=symbol,
+                            doc_date=h.date,
+                            doc_issuer=h.issuer,
+                            parent_id=parent.id,
+                            data={
+                                "extracted": {
+                                    "confidence": d.confidence,
+                                    "source_span": list(d.source_span),
+                                    "flags": d.flags,
+                                    "concerns": d.concerns,
+                                }
+                            },
+                        ),
+                        now,
+                    )
+                )
+            return self._to_record(sql, parent), [self._to_record(sql, c) for c in children]
