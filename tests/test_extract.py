@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dondoc import Actor, Engine
-from dondoc.extract.document import Extraction, clean, extract, read_document
-from dondoc.extract.units import UnitsDirectory
+from dondoc.extraction.document import Extraction, clean, extract, read_document
+from dondoc.extraction.units import UnitsDirectory
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 UNITS = UnitsDirectory.from_file(Path(__file__).parent / "data" / "units.yaml")

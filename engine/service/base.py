@@ -36,12 +36,12 @@ from ..errors import (
     Problem,
     WorkflowError,
 )
+from ..store.repository import Repository
 from ..store.schema import ensure_schema
 from ..store.statements import DirectiveState, Sql, Statements
 from ..store.tables import (
     DirectiveRow,
     EventRow,
-    Repository,
     WorkflowVersionRow,
     make_engine,
     session_factory,

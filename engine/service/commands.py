@@ -255,7 +255,7 @@ class Commands(EngineBase):
         ``accept`` are indices of drafts to keep (all when None). One transaction: all of
         them, or none (a bad draft aborts the import with its error).
         """
-        from ..extract.document import Extraction
+        from ..extraction.document import Extraction
 
         assert isinstance(extraction, Extraction)
         chosen = list(range(len(extraction.drafts))) if accept is None else list(accept)

@@ -12,7 +12,6 @@ dashboard's cookie) issued by ``dondoc token create``; an embedding back-end pas
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -28,38 +27,10 @@ from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.engine import Engine, NewDirective
+from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
+from .dashboard import install as install_dashboard
 
-Authenticator = Callable[[Request], Actor | None]
-TOKEN_COOKIE = "dondoc_token"
 CREATE_ROLES = {"admin", "assigner"}
-
-
-class Unauthenticated(DondocError):
-    code = "unauthenticated"
-
-    def __init__(self) -> None:
-        super().__init__("a valid bearer token is required (Authorization: Bearer …)")
-
-
-def token_authenticator(engine: Engine) -> Authenticator:
-    def authenticate(request: Request) -> Actor | None:
-        header = request.headers.get("authorization", "")
-        token = (
-            header[7:].strip()
-            if header.lower().startswith("bearer ")
-            else request.cookies.get(TOKEN_COOKIE)
-        )
-        return engine.authenticate(token) if token else None
-
-    return authenticate
-
-
-def current_actor(request: Request) -> Actor:
-    """FastAPI dependency: the authenticated actor, or 401."""
-    who = request.app.state.authenticate(request)
-    if who is None:
-        raise Unauthenticated()
-    return who  # type: ignore[no-any-return]
 
 
 Me = Annotated[Actor, Depends(current_actor)]
@@ -449,14 +420,14 @@ def create_app(
         issued: date | None = None,
     ) -> dict[str, Any]:
         """Propose the directives a conclusion document issues, for a clerk to confirm."""
-        from ..extract.document import extract
+        from ..extraction.document import extract
 
         return extract(text, units=app.state.units, issued=issued).to_json()
 
     @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
     def import_document(who: Me, body: ImportIn) -> dict[str, Any]:
         """Create the accepted drafts under one parent directive for the document."""
-        from ..extract.document import extract
+        from ..extraction.document import extract
 
         if not (who.roles & CREATE_ROLES):
             raise errors.PermissionDenied(who.id, "import", sorted(CREATE_ROLES), sorted(who.roles))
@@ -470,9 +441,7 @@ def create_app(
         }
 
     if dashboard:
-        from .dashboard import install
-
-        install(app, engine, auth)
+        install_dashboard(app, engine, auth)
     return app
 
 

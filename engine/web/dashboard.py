@@ -20,6 +20,7 @@ from ..core.records import Directive
 from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
+from .auth import TOKEN_COOKIE
 
 STATUS_COLOURS = {
     "completed_on_time": "#2e7d32",
@@ -33,8 +34,6 @@ STATUS_COLOURS = {
 
 
 def install(app: FastAPI, engine: Engine, auth: Any) -> None:
-    from .api import TOKEN_COOKIE
-
     def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
         html = engine.renderer.render_page(
             f"dashboard/{name}.html.j2",

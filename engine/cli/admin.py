@@ -1,0 +1,79 @@
+"""Administration: ``db upgrade/current``, ``token create/revoke`` and ``audit verify``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..service.engine import DEFAULT_DB, Engine
+from .common import DbOpt, RoleOpt, UnitOpt, WorkflowsOpt, _engine, out
+
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Bearer tokens for the HTTP API and the dashboard.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: DbOpt = DEFAULT_DB,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Create or upgrade the schema to the revision this dondoc needs."""
+    from ..store.schema import current_revision, upgrade
+    from ..store.tables import make_engine
+
+    engine = make_engine(db)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = DEFAULT_DB) -> None:
+    """Print the schema revision of the database and the one this dondoc needs."""
+    from ..store.schema import current_revision, head_revision
+    from ..store.tables import make_engine
+
+    current = current_revision(make_engine(db))
+    head = head_revision()
+    state = "up to date" if current == head else "run: dondoc db upgrade"
+    out.print(f"current: {current or 'none'}; needed: {head} ({state})")
+    if current != head:
+        raise typer.Exit(1)
+
+
+@token_app.command("create")
+def token_create(
+    person: Annotated[str, typer.Option(help="The person's id (as used in assignee/assigner).")],
+    role: RoleOpt = None,
+    unit: UnitOpt = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Issue a token (printed once; only its hash is stored). Roles: admin, assigner, reviewer…"""
+    token = Engine(db).create_token(person, roles=role or (), unit=unit, name=name)
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(person: Annotated[str, typer.Option()], db: DbOpt = DEFAULT_DB) -> None:
+    """Revoke every token of a person."""
+    out.print(f"revoked {Engine(db).revoke_tokens(person)} token(s)")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None) -> None:
+    """Recompute every directive's hash chain; exit 1 if any was tampered with."""
+    report = _engine(db, extra).verify_audit()
+    for b in report.breaks:
+        sys.stdout.write(f"TAMPERED {b}\n")
+    status = "ok" if report.ok else "FAILED"
+    out.print(
+        f"{status}: {report.directives_checked} directives, {report.events_checked} events checked"
+    )
+    if not report.ok:
+        raise typer.Exit(1)

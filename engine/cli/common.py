@@ -1,0 +1,100 @@
+"""What every command group shares: the consoles, the common options and small helpers.
+
+Commands build an :class:`Engine` with :func:`_engine`, print with ``out``/``err`` or
+:func:`_print_json`, and raise :mod:`dondoc.errors`; :func:`dondoc.cli.main.main` turns those
+into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .. import errors
+from ..core.actors import Actor
+from ..core.machine import WorkflowRegistry, load_workflows
+from ..core.records import Directive
+from ..service.engine import Engine
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOpt = Annotated[
+    str,
+    typer.Option("--db", envvar="DONDOC_DB", help="Database URL (SQLite file by default)."),
+]
+WorkflowsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--workflows",
+        "-w",
+        envvar="DONDOC_WORKFLOWS",
+        help="Admin folder or file of workflow YAML, added to the bundled ones.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+AsOpt = Annotated[str, typer.Option("--as", help="Acting person's id.")]
+RoleOpt = Annotated[
+    list[str] | None, typer.Option("--role", help="Role granted to the actor (repeatable).")
+]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="The actor's unit.")]
+
+
+def _registry(extra: list[Path] | None) -> WorkflowRegistry:
+    return load_workflows(*(str(p) for p in extra or []))
+
+
+def _engine(db: str, extra: list[Path] | None) -> Engine:
+    return Engine(db, workflows=_registry(extra))
+
+
+def _actor(who: str, roles: list[str] | None, unit: str | None) -> Actor:
+    return Actor(who, frozenset(roles or ()), unit)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def _directive_table(items: list[Directive]) -> Table:
+    table = Table(show_lines=False)
+    for col in ("id", "tiêu đề", "trạng thái", "chủ trì", "người thực hiện", "hạn", "%"):
+        table.add_column(col)
+    for d in items:
+        due = d.due.strftime("%d/%m/%Y") if d.due else "—"
+        table.add_row(
+            str(d.id),
+            d.title,
+            d.state_label,
+            d.lead_unit or "—",
+            d.assignee or "—",
+            due,
+            str(d.progress),
+        )
+    return table
+
+
+def _parse_date(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise errors.PayloadError(field, f"expected YYYY-MM-DD, got {text!r}") from None

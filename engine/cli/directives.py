@@ -1,0 +1,243 @@
+"""Directives: ``directives create/list/show/fire``, ``stats`` and ``deadline``.
+
+Top-level commands are plain functions here; :mod:`.main` registers them on ``app``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from .. import errors
+from ..clock import VN_TZ
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.phrases import parse_deadline
+from ..deadlines.status import Status
+from ..service.engine import DEFAULT_DB, NewDirective
+from .common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    RoleOpt,
+    UnitOpt,
+    WorkflowsOpt,
+    _actor,
+    _directive_table,
+    _engine,
+    _parse_date,
+    _print_json,
+    err,
+    out,
+)
+
+directives_app = typer.Typer(
+    help="Create, list, fire and inspect directives.", no_args_is_help=True
+)
+
+
+@directives_app.command("create")
+def directives_create(
+    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
+    title: Annotated[str, typer.Option(help="What must be done.")],
+    who: AsOpt,
+    content: Annotated[str, typer.Option(help="Full text of the directive.")] = "",
+    assignee: Annotated[str | None, typer.Option()] = None,
+    reviewer: Annotated[str | None, typer.Option()] = None,
+    assigner: Annotated[str | None, typer.Option()] = None,
+    lead_unit: Annotated[str | None, typer.Option("--unit-lead")] = None,
+    cooperating: Annotated[list[str] | None, typer.Option("--cooperating")] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help='Deadline as written, e.g. "trước ngày 01/07/2024".')
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date of the source document, YYYY-MM-DD.")
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
+    due_text: Annotated[str | None, typer.Option(help="The deadline as written.")] = None,
+    doc_number: Annotated[str | None, typer.Option(help="Source document number/symbol.")] = None,
+    parent: Annotated[int | None, typer.Option(help="Parent directive id.")] = None,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a directive."""
+    engine = _engine(db, extra)
+    d = engine.create_directive(
+        _actor(who, roles, unit),
+        workflow,
+        NewDirective(
+            title=title,
+            content=content,
+            assignee=assignee,
+            reviewer=reviewer,
+            assigner=assigner,
+            lead_unit=lead_unit,
+            cooperating_units=tuple(cooperating or ()),
+            deadline=deadline,
+            doc_date=_parse_date(issued, "issued"),
+            due=_parse_date(due, "due"),
+            due_text=due_text,
+            doc_number=doc_number,
+            parent_id=parent,
+        ),
+    )
+    if as_json:
+        _print_json(asdict(d))
+    else:
+        out.print(f"created directive {d.id} ({d.state_label})")
+
+
+@directives_app.command("list")
+def directives_list(
+    state: Annotated[str | None, typer.Option()] = None,
+    unit: Annotated[str | None, typer.Option(help="Lead unit.")] = None,
+    assignee: Annotated[str | None, typer.Option()] = None,
+    workflow: Annotated[str | None, typer.Option()] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open directives.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="A status of the grid, e.g. in_progress_overdue.")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List directives."""
+    items = _engine(db, extra).directives(
+        state=state,
+        unit=unit,
+        assignee=assignee,
+        workflow=workflow,
+        open_only=open_only,
+        status=status,
+    )
+    if as_json:
+        _print_json([asdict(d) for d in items])
+    else:
+        out.print(_directive_table(items))
+
+
+@directives_app.command("show")
+def directives_show(
+    directive_id: int,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one directive with its history."""
+    engine = _engine(db, extra)
+    d = engine.get(directive_id)
+    hist = engine.history(directive_id)
+    if as_json:
+        _print_json({"directive": asdict(d), "history": [asdict(e) for e in hist]})
+        return
+    out.print(f"[bold]#{d.id} {d.title}[/bold]")
+    out.print(f"  trạng thái: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+    out.print(f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {d.assignee or '—'}")
+    if d.due:
+        out.print(f"  hạn: {d.due:%d/%m/%Y}" + (f"  ({d.due_text})" if d.due_text else ""))
+    table = Table("#", "lúc", "ai", "vai trò", "sự kiện", "từ → đến")
+    for e in hist:
+        table.add_row(
+            str(e.seq),
+            e.at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"),
+            e.actor,
+            e.role or "",
+            e.trigger or e.kind,
+            f"{e.from_state or ''} → {e.to_state or ''}",
+        )
+    out.print(table)
+
+
+@directives_app.command("fire")
+def directives_fire(
+    directive_id: int,
+    trigger: str,
+    who: AsOpt,
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Payload field as key=value.")
+    ] = None,
+    payload_json: Annotated[
+        str | None, typer.Option("--payload", help="Payload as a JSON object.")
+    ] = None,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fire a trigger on a directive as a person."""
+    payload: dict[str, Any] = {}
+    if payload_json:
+        try:
+            loaded = json.loads(payload_json)
+        except json.JSONDecodeError as exc:
+            raise errors.PayloadError("--payload", f"not valid JSON: {exc.msg}") from None
+        if not isinstance(loaded, dict):
+            raise errors.PayloadError("--payload", "must be a JSON object")
+        payload.update(loaded)
+    for item in data or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise errors.PayloadError(item, "expected key=value")
+        payload[key.strip()] = value
+    d = _engine(db, extra).fire(directive_id, trigger, _actor(who, roles, unit), payload)
+    if as_json:
+        _print_json(asdict(d))
+    else:
+        out.print(f"directive {d.id}: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+
+
+def deadline(
+    phrase: Annotated[str, typer.Argument(help='e.g. "trước ngày 01/07/2024"')],
+    issued: Annotated[str, typer.Option(help="Issue date YYYY-MM-DD.")],
+    calendar_file: Annotated[
+        Path | None, typer.Option("--calendar", help="Calendar overrides YAML.")
+    ] = None,
+) -> None:
+    """Read a Vietnamese deadline phrase: one JSON object on stdout (exit 1 if unreadable)."""
+    day = _parse_date(issued, "issued")
+    assert day is not None
+    cal = WorkingCalendar.from_file(calendar_file) if calendar_file else None
+    try:
+        result = parse_deadline(phrase, day, calendar=cal)
+    except errors.DeadlineError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+
+
+def stats(
+    by: Annotated[str, typer.Option(help="lead_unit, assignee or workflow.")] = "lead_unit",
+    against: Annotated[
+        str, typer.Option(help="current (extended) or original due dates.")
+    ] = "current",
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The official status grid per unit (or assignee, or workflow)."""
+    rows = _engine(db, extra).statistics(by=by, against=against)
+    if as_json:
+        _print_json(
+            [
+                {"key": r.key, "total": r.total, **{s.value: n for s, n in r.counts.items()}}
+                for r in rows
+            ]
+        )
+        return
+    table = Table(by)
+    shown = [s for s in Status if s is not Status.CANCELLED]
+    for s in shown:
+        table.add_column(s.label, justify="right")
+    table.add_column("Tổng", justify="right")
+    for r in rows:
+        table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
+    out.print(table)

@@ -1,0 +1,210 @@
+"""Documents: ``render``, ``outbox``, ``extract`` and ``import``.
+
+The commands are plain functions here; :mod:`.main` registers them on ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..core.machine import load_workflows
+from ..service.engine import DEFAULT_DB, Engine
+from .common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    RoleOpt,
+    UnitOpt,
+    WorkflowsOpt,
+    _actor,
+    _engine,
+    _parse_date,
+    _print_json,
+    err,
+    out,
+)
+
+
+def render(
+    template: Annotated[
+        str,
+        typer.Argument(
+            help="chasing_letter, reminder, escalation, self_assessment, progress_report, or an admin template id."
+        ),
+    ],
+    directive_id: Annotated[int | None, typer.Option("--directive", help="Directive id.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="pdf, html or txt.")] = "pdf",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Output file (default: stdout for html/txt)."),
+    ] = None,
+    office_file: Annotated[
+        Path | None, typer.Option("--office", help="Office profile YAML (header, signer).")
+    ] = None,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates",
+            envvar="DONDOC_TEMPLATES",
+            help="Admin template folder (overrides bundled ones by name).",
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option(help="People/units directory YAML (names).")
+    ] = None,
+    against: Annotated[
+        str, typer.Option(help="progress_report: current or original due dates.")
+    ] = "current",
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Render a document for a directive (or the progress report) as PDF, HTML or text."""
+    from ..core.directory import SimpleDirectory
+    from ..documents.office import Office
+    from ..documents.render import Renderer
+
+    engine = Engine(
+        db,
+        workflows=load_workflows(*(str(p) for p in extra or []), template_dir=templates_dir),
+        renderer=Renderer(templates_dir),
+        directory=SimpleDirectory.from_file(directory) if directory else None,
+    )
+    data = engine.render_document(
+        template,
+        fmt=fmt,
+        directive_id=directive_id,
+        against=against,
+        office=Office.from_file(office_file) if office_file else None,
+    )
+    if output is None:
+        if fmt == "pdf":
+            err.print("error: PDF is binary; give -o FILE")
+            raise typer.Exit(2)
+        sys.stdout.write(data.decode())
+        return
+    output.write_bytes(data)
+    out.print(f"wrote {output} ({len(data):,} bytes)")
+
+
+def outbox_list(
+    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List notifications in the outbox (failed ones are the dead letters)."""
+    items = _engine(db, extra).outbox(status=status, limit=limit)
+    if as_json:
+        _print_json([asdict(m) for m in items])
+        return
+    table = Table("id", "trạng thái", "người nhận", "mẫu", "tiêu đề", "lần gửi", "lỗi")
+    for m in items:
+        table.add_row(
+            str(m.id),
+            m.status,
+            m.recipient,
+            m.template,
+            m.subject[:60],
+            str(m.attempts),
+            (m.last_error or "")[:40],
+        )
+    out.print(table)
+
+
+def extract(
+    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt UTF-8 or .docx).")],
+    units: Annotated[
+        Path | None, typer.Option(help="Units directory YAML (aliases, leaders).")
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date when the document lacks one.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose the directives a conclusion document issues (what, who, by when)."""
+    from ..extraction.document import extract as run_extract
+    from ..extraction.document import read_document
+    from ..extraction.units import UnitsDirectory
+
+    result = run_extract(
+        read_document(file),
+        units=UnitsDirectory.from_file(units) if units else None,
+        issued=_parse_date(issued, "issued"),
+    )
+    if as_json:
+        _print_json(result.to_json())
+        return
+    _print_extraction(result)
+
+
+def _print_extraction(result: Any) -> None:
+    h = result.header
+    out.print(f"[bold]{h.title or '(no title)'}[/bold]")
+    out.print(
+        f"  {h.doc_type or '?'} {h.number or ''}/{h.symbol or ''} · {h.issuer or '?'} · {h.place or ''} {h.date or h.date_text or ''}"
+    )
+    for w in h.warnings:
+        out.print(f"  [yellow]! {w}[/yellow]")
+    table = Table("#", "nhiệm vụ", "đơn vị / người", "hạn", "tin cậy", "cần xem")
+    for i, d in enumerate(result.drafts):
+        who = " / ".join(x for x in (d.unit, d.assignee, d.concerns) if x) or "—"
+        due = (
+            d.due.strftime("%d/%m/%Y")
+            if d.due
+            else ("từ " + d.start.strftime("%d/%m/%Y") if d.start else "—")
+        )
+        table.add_row(str(i), d.text[:90], who, due, f"{d.confidence:.2f}", "; ".join(d.flags)[:60])
+    out.print(table)
+
+
+def import_document(
+    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt or .docx).")],
+    workflow: Annotated[str, typer.Option(help="Workflow of the created directives.")],
+    who: AsOpt,
+    units: Annotated[Path | None, typer.Option(help="Units directory YAML.")] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="Issue date when the document lacks one.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Accept every draft without asking.")] = False,
+    roles: RoleOpt = None,
+    unit: UnitOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Extract, confirm each draft (or --yes), and create them under one parent directive."""
+    from ..extraction.document import extract as run_extract
+    from ..extraction.document import read_document
+    from ..extraction.units import UnitsDirectory
+
+    engine = _engine(db, extra)
+    engine.workflows.get(workflow)  # a typo fails before anything is read
+    result = run_extract(
+        read_document(file),
+        units=UnitsDirectory.from_file(units) if units else None,
+        issued=_parse_date(issued, "issued"),
+    )
+    _print_extraction(result)
+    if yes:
+        accept = list(range(len(result.drafts)))
+    elif not sys.stdin.isatty():
+        err.print("error: not a terminal: confirm the drafts interactively, or pass --yes")
+        raise typer.Exit(2)
+    else:
+        accept = [
+            i
+            for i, d in enumerate(result.drafts)
+            if typer.confirm(f"Tạo nhiệm vụ #{i}: {d.text[:70]}?", default=d.confidence >= 0.6)
+        ]
+    parent, children = engine.import_drafts(
+        _actor(who, roles, unit), result, workflow, accept=accept
+    )
+    out.print(
+        f"created directive {parent.id} for the document and {len(children)} directive(s) under it"
+    )

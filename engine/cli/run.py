@@ -1,0 +1,194 @@
+"""Long-running processes: ``serve``, ``worker``, and ``demo`` (its story is in :mod:`.demo`).
+
+The commands are plain functions here; :mod:`.main` registers them on ``app``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..service.engine import DEFAULT_DB, Engine
+from .common import DbOpt, WorkflowsOpt, _registry, out
+
+
+def serve(
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run the scheduler elsewhere.")
+    ] = False,
+    demo_data: Annotated[
+        bool, typer.Option("--demo-data", help="On an empty database, load seed 000's directives.")
+    ] = False,
+    directory: Annotated[Path | None, typer.Option(help="People/units directory YAML.")] = None,
+) -> None:
+    """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process."""
+    import logging
+
+    import uvicorn
+
+    from ..core.directory import SimpleDirectory
+    from ..web.api import create_app
+    from ..worker import Worker, retry_while_unavailable
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    workflows = _registry(extra)
+    # Started while the database restarts (or its connection is cut): wait for it, as the
+    # sweeps do, instead of dying.
+    engine = retry_while_unavailable(
+        lambda: Engine(
+            db,
+            workflows=workflows,
+            directory=SimpleDirectory.from_file(directory) if directory else None,
+        )
+    )
+    if demo_data:
+        from .demo import load_demo_data
+
+        tokens = load_demo_data(engine)
+        if tokens:
+            out.print("[bold]Demo data loaded (seed 000).[/bold] Log in with one of these tokens:")
+            for who, token in tokens.items():
+                out.print(f"  {who}: {token}")
+    if engine.token_count() == 0:
+        token = engine.create_token(
+            "admin", roles=("admin", "assigner", "reviewer"), name="Quản trị"
+        )
+        out.print(f"First start: an admin token was created (shown once): {token}")
+    out.print(f"dondoc at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    worker = None
+    if not no_worker:
+        worker = Worker(engine, interval=30.0)
+        worker.start_background()
+    try:
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def worker(
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Fire everything due now (catch up), then exit.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Safety wake-up interval in seconds.")] = 30.0,
+    directory: Annotated[
+        Path | None, typer.Option(help="People/units directory YAML (for recipients).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs and audit.")] = None,
+    smtp_host: Annotated[
+        str | None,
+        typer.Option(envvar="DONDOC_SMTP_HOST", help="Deliver e-mail through this SMTP server."),
+    ] = None,
+    smtp_port: Annotated[int, typer.Option(envvar="DONDOC_SMTP_PORT")] = 25,
+    smtp_from: Annotated[str, typer.Option(envvar="DONDOC_SMTP_FROM")] = "dondoc@localhost",
+    smtp_starttls: Annotated[bool, typer.Option(envvar="DONDOC_SMTP_STARTTLS")] = False,
+    smtp_user: Annotated[str | None, typer.Option(envvar="DONDOC_SMTP_USER")] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DONDOC_WEBHOOK_URL", help="Default webhook for recipients without one."
+        ),
+    ] = None,
+    outbox_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="DONDOC_OUTBOX_FILE",
+            help="Fallback sink: append messages as JSON lines (default: the log).",
+        ),
+    ] = None,
+    no_delivery: Annotated[
+        bool,
+        typer.Option("--no-delivery", help="Fire timers only; leave the outbox to another worker."),
+    ] = False,
+) -> None:
+    """Run the scheduler: fire due timers, create recurring directives, deliver the outbox.
+
+    Secrets come from the environment: DONDOC_SMTP_PASSWORD, DONDOC_WEBHOOK_SECRET.
+    """
+    import logging
+
+    from ..core.directory import SimpleDirectory
+    from ..delivery.outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
+    from ..worker import Worker, retry_while_unavailable
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    workflows = _registry(extra)
+    # Started while the database restarts (or its connection is cut): wait for it, as the
+    # sweeps do, instead of dying.
+    engine = retry_while_unavailable(
+        lambda: Engine(
+            db,
+            workflows=workflows,
+            directory=SimpleDirectory.from_file(directory) if directory else None,
+        )
+    )
+    if not no_delivery:
+        router = Router(
+            fallback=_LogSink() if outbox_file is None else FileSink(outbox_file),
+            email=SmtpSink(
+                smtp_host,
+                smtp_port,
+                smtp_from,
+                starttls=smtp_starttls,
+                username=smtp_user,
+                password=os.environ.get("DONDOC_SMTP_PASSWORD"),
+            )
+            if smtp_host
+            else None,
+            webhook=WebhookSink(webhook_url, os.environ.get("DONDOC_WEBHOOK_SECRET", "")),
+        )
+    w = Worker(engine, name=name, interval=interval)
+    if not no_delivery:
+        w.deliverer = Deliverer(engine, router, worker=w.name)
+    if once:
+        report = w.run_pending()
+        logging.getLogger("dondoc.worker").info(
+            "caught up: %d timer(s) fired, %d recurring directive(s) created, %d error(s)",
+            len(report.fired),
+            len(report.created),
+            len(report.errors),
+        )
+        return
+    w.serve()
+
+
+class _LogSink:
+    """Fallback sink for the embedded default: a message is delivered to the worker's log."""
+
+    name = "log"
+
+    def send(self, message: Any, to: Any) -> None:
+        import logging
+
+        logging.getLogger("dondoc.delivery.outbox").info(
+            "to %s <%s>: %s", to.name, to.id, message.subject
+        )
+
+
+def demo(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Keep the result in this (empty) database.")
+    ] = None,
+) -> None:
+    """Seed 000's conclusion run by the real scheduler on a fake clock, 18/03 → 15/07/2024."""
+    from .demo import run_demo
+
+    run_demo(db, out)

@@ -1,0 +1,96 @@
+"""Workflow definitions: ``validate``, ``schema``, ``graph`` and ``workflows list``.
+
+Top-level commands are plain functions here; :mod:`.main` registers them on ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .. import errors
+from ..core.graph import to_dot, to_mermaid
+from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
+from .common import JsonOpt, WorkflowsOpt, _print_json, _registry, err, out
+
+workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
+
+
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Workflow files or folders (default: bundled).")
+    ] = None,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option("--templates", envvar="DONDOC_TEMPLATES", help="Admin template folder."),
+    ] = None,
+) -> None:
+    """Check workflow files and the templates their timers use; one `path:line:column: message`
+    line per problem."""
+    from ..documents.render import Renderer
+
+    files = list(paths) if paths else bundled_workflow_files()
+    renderer = Renderer(templates_dir)
+    problems: list[errors.Problem] = []
+    loaded = []
+    try:
+        loaded = load_workflow_files(files, templates=renderer.template_ids())
+    except errors.WorkflowError as exc:
+        problems.extend(exc.problems)
+    used = sorted({n.template for lw in loaded for t in lw.spec.timers for n in t.notify})
+    for template_id in used:
+        problems.extend(renderer.check(template_id))
+    if problems:
+        for p in sorted(set(problems)):
+            sys.stdout.write(f"{p}\n")
+        err.print(f"{len(set(problems))} problem(s) found")
+        raise typer.Exit(1)
+    for lw in loaded:
+        out.print(f"ok  {lw.path}  ({lw.spec.workflow} v{lw.spec.version})")
+    if used:
+        out.print(f"ok  templates: {', '.join(used)}")
+
+
+def schema() -> None:
+    """Print the JSON Schema of workflow files (for editors)."""
+    _print_json(json_schema())
+
+
+def graph(
+    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
+    fmt: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+    extra: WorkflowsOpt = None,
+) -> None:
+    """Print the state diagram of a workflow (Mermaid, or Graphviz DOT)."""
+    if fmt not in ("mermaid", "dot"):
+        err.print(f"unknown format {fmt!r}; use mermaid or dot")
+        raise typer.Exit(2)
+    spec = _registry(extra).get(workflow, version).spec
+    sys.stdout.write(to_mermaid(spec) if fmt == "mermaid" else to_dot(spec))
+
+
+@workflows_app.command("list")
+def workflows_list(extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None:
+    """List loaded workflows."""
+    reg = _registry(extra)
+    rows = [
+        {
+            "workflow": c.spec.workflow,
+            "version": c.spec.version,
+            "title": c.spec.title,
+            "path": c.loaded.path,
+        }
+        for c in reg
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("workflow", "version", "title")
+    for r in rows:
+        table.add_row(str(r["workflow"]), str(r["version"]), str(r["title"]))
+    out.print(table)
