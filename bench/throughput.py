@@ -179,7 +179,7 @@ def raw_run(db: Raw, n: int) -> float:
             " RETURNING id",
             (
                 "remediation_self_assessment",
-                1,
+                2,
                 title,
                 "",
                 "assigned",

@@ -251,7 +251,7 @@ def test_workflows_and_validation(api: Api) -> None:
         "inspection_review_meeting",
     } <= ids
     spec = api.get("/api/workflows/remediation_self_assessment", api.luyen).json()
-    assert spec["version"] == 1 and any(s["id"] == "disciplined" for s in spec["states"])
+    assert spec["version"] == 2 and any(s["id"] == "disciplined" for s in spec["states"])
     assert api.get("/api/workflows/nope", api.luyen).status_code == 404
     bad = "workflow: x\nversion: 1\ntitle: T\nroles: {a: {label: A}}\nstates:\n  - {id: s, label: S, initial: true}\n  - {id: e, label: E, final: true}\ntransitions:\n  - {trigger: go, source: s, dest: ee, roles: [a]}\n"
     r = api.post(

@@ -290,19 +290,19 @@ def test_changed_workflow_needs_a_new_version(db_url: str, clock: FakeClock, tmp
     (folder / "same.yaml").write_text(src.replace("Đang khắc phục", "Đang sửa"), encoding="utf-8")
     with pytest.raises(WorkflowError, match="give the changed definition a new version"):
         Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock)
-    # Bumping the version is fine, and directives of v1 still work from the stored source.
+    # Bumping the version is fine, and directives of v2 still work from the stored source.
     (folder / "same.yaml").write_text(
-        src.replace("Đang khắc phục", "Đang sửa").replace("version: 1", "version: 2"),
+        src.replace("Đang khắc phục", "Đang sửa").replace("version: 2", "version: 3"),
         encoding="utf-8",
     )
     eng = Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock)
-    d = eng.create_directive(BOARD, WF, NewDirective(title="v2", assignee="phuong"))
-    assert d.workflow_version == 2 and d.state_label == "Đã giao"
+    d = eng.create_directive(BOARD, WF, NewDirective(title="v3", assignee="phuong"))
+    assert d.workflow_version == 3 and d.state_label == "Đã giao"
     assert eng.fire(d.id, "start", PHUONG).state_label == "Đang sửa"
     old = eng.create_directive(
-        BOARD, WF, NewDirective(title="v1 still", assignee="phuong"), version=1
+        BOARD, WF, NewDirective(title="v2 still", assignee="phuong"), version=2
     )
-    assert old.workflow_version == 1
+    assert old.workflow_version == 2
     assert eng.fire(old.id, "start", PHUONG).state_label == "Đang khắc phục"
     eng.db.dispose()
 

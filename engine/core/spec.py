@@ -40,6 +40,11 @@ BOUND_ROLES = ("assignee", "assigner", "reviewer", "lead_unit", "cooperating_uni
 #: The role the scheduler acts with; usable in any workflow without declaring it.
 SYSTEM_ROLE = "system"
 ANY_STATE = "*"
+#: Who ``not_by`` may exclude from firing a transition: the actor who entered the current
+#: state (made the request being decided), or a person the directive names.
+Excluded = Literal["requester", "assignee", "assigner", "reviewer"]
+#: Global roles dondoc reserves: never granted a workflow role by ``grants:``.
+RESERVED_GLOBAL = (SYSTEM_ROLE,)
 
 FieldType = Literal[
     "text", "string", "integer", "number", "boolean", "date", "choice", "percent", "person", "unit"
@@ -110,7 +115,13 @@ class TransitionSpec(_Model):
     extend_due: bool = Field(
         default=False,
         description="grant an extension (gia hạn): the payload's date field 'new_due' becomes the "
-        "due date; the original due date is kept",
+        "due date; the original due date is kept. Implies not_by: [requester]",
+    )
+    not_by: list[Excluded] = Field(
+        default_factory=list,
+        description="separation of duties: who may NOT fire it even when holding a role: "
+        "'requester' (whoever entered the current state, i.e. made the request being "
+        "decided), or the directive's 'assignee', 'assigner', 'reviewer'",
     )
 
 
@@ -182,6 +193,12 @@ class WorkflowSpec(_Model):
     states: list[StateSpec] = Field(min_length=2)
     transitions: list[TransitionSpec] = Field(min_length=1)
     timers: list[TimerSpec] = Field(default_factory=list)
+    grants: dict[Ident, StrList] = Field(
+        default_factory=dict,
+        description="workflow role -> global roles that hold it on every directive of this "
+        "workflow, e.g. {reviewer: [reviewer]}: a board member reviews them all. Without an "
+        "entry a role is held only as bound by the directive (its assignee, assigner…)",
+    )
 
     # --- queries used by the rest of the engine -------------------------------------------
     @property
@@ -216,6 +233,14 @@ class WorkflowSpec(_Model):
             if state in self.sources_of(t) and t.trigger not in out:
                 out.append(t.trigger)
         return out
+
+
+def excluded_parties(t: TransitionSpec) -> tuple[str, ...]:
+    """Who may not fire ``t`` (its ``not_by``; ``extend_due`` implies the requester)."""
+    parties = list(t.not_by)
+    if t.extend_due and "requester" not in parties:
+        parties.append("requester")
+    return tuple(parties)
 
 
 @dataclass(frozen=True)
@@ -513,6 +538,19 @@ def check_semantics(
     for i, s in enumerate(spec.states):
         if graph_sound and not s.final and not edges[s.id]:
             add(("states", i, "id"), f"state {s.id!r} is not final but no transition leaves it")
+
+    # grants: workflow role -> global roles
+    for role, global_roles in spec.grants.items():
+        if role == SYSTEM_ROLE:
+            add(("grants", role), "grants: the role 'system' belongs to the scheduler alone")
+        elif role not in spec.roles:
+            add(
+                ("grants", role),
+                f"grants: unknown role {role!r}{_hint(role, spec.roles)} (declare it under roles)",
+            )
+        for j, g in enumerate(global_roles):
+            if g in RESERVED_GLOBAL:
+                add(("grants", role, j), f"grants: the global role {g!r} cannot be granted")
 
     # timers
     triggers = {t.trigger for t in spec.transitions}

@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock, SystemClock, local_date
-from ..core.actors import Actor, held_roles
+from ..core.actors import Actor
 from ..core.directory import Directory, SimpleDirectory
 from ..core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
+from ..core.permissions import check_separation, roles_on
 from ..core.records import AuditEvent, Directive
-from ..core.spec import parse_workflow
+from ..core.spec import excluded_parties, parse_workflow
 from ..deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from ..deadlines.status import (
     DEFAULT_DUE_SOON,
@@ -97,6 +98,13 @@ class NewDirective:
 def _spec_digest(compiled: CompiledWorkflow) -> str:
     """Digest of the meaning of a workflow (comments and layout do not count)."""
     dumped = compiled.spec.model_dump(mode="json", by_alias=True)
+    # Keys added after databases already recorded digests count only when used, so a
+    # definition that does not use them keeps the digest it was registered with.
+    if not dumped.get("grants"):
+        dumped.pop("grants", None)
+    for t in dumped.get("transitions", ()):
+        if not t.get("not_by"):
+            t.pop("not_by", None)
     text = json.dumps(dumped, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -285,14 +293,41 @@ class EngineBase:
         )
 
     @staticmethod
-    def _roles_on(actor: Actor, row: DirectiveRow | DirectiveState) -> frozenset[str]:
-        return held_roles(
+    def _roles_on(
+        actor: Actor, row: DirectiveRow | DirectiveState, compiled: CompiledWorkflow
+    ) -> frozenset[str]:
+        """The workflow roles ``actor`` holds on the directive (bound, or granted by the
+        workflow's ``grants:``)."""
+        return roles_on(
             actor,
             assignee=row.assignee,
             assigner=row.assigner,
             reviewer=row.reviewer,
             lead_unit=row.lead_unit,
             cooperating_units=row.cooperating_units or (),
+            grants=compiled.spec.grants,
+        )
+
+    @staticmethod
+    def _check_duties(
+        sql: Sql,
+        row: DirectiveRow | DirectiveState,
+        compiled: CompiledWorkflow,
+        trigger: str,
+        actor: Actor,
+        held: frozenset[str],
+    ) -> None:
+        """Raise :class:`~dondoc.core.permissions.SeparationOfDuties` when ``actor`` may not
+        fire ``trigger`` now: it would decide their own request (see ``not_by``)."""
+        t = compiled.spec.transition(trigger, row.state)
+        if t is None or not excluded_parties(t):
+            return
+        check_separation(
+            t,
+            actor,
+            requester=sql.requester(row.id),
+            people={"assignee": row.assignee, "assigner": row.assigner, "reviewer": row.reviewer},
+            held=held,
         )
 
     @staticmethod

@@ -175,15 +175,17 @@ class Commands(EngineBase):
         that was down catches up the whole escalation chain."""
         entered_at = entered_at or now
         compiled = self._compiled(sql, row.workflow, row.workflow_version)
+        held = self._roles_on(actor, row, compiled)
         decision = compiled.decide(
             row.state,
             trigger,
-            self._roles_on(actor, row),
+            held,
             payload,
             data=row.data or {},
             directive=self._snapshot(row) | {"progress": row.progress},
             actor=actor.id,
         )
+        self._check_duties(sql, row, compiled, trigger, actor, held)
         t = decision.transition
         old_due = row.due
         row.state = decision.dest

@@ -17,6 +17,7 @@ from ..deadlines.status import (
 from ..errors import (
     NotFound,
     PayloadError,
+    PermissionDenied,
 )
 from .base import EngineBase, completed_on, event_record
 
@@ -148,4 +149,12 @@ class Queries(EngineBase):
             if row is None:
                 raise NotFound("directive", directive_id)
             compiled = self._compiled(repo, row.workflow, row.workflow_version)
-            return compiled.allowed_triggers(row.state, self._roles_on(actor, row))
+            held = self._roles_on(actor, row, compiled)
+            out = []
+            for trigger in compiled.allowed_triggers(row.state, held):
+                try:
+                    self._check_duties(repo.sql, row, compiled, trigger, actor, held)
+                except PermissionDenied:
+                    continue
+                out.append(trigger)
+            return out

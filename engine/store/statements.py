@@ -367,6 +367,20 @@ class Sql:
                 .values(status="cancelled")
             )
 
+    def requester(self, directive_id: int) -> str | None:
+        """The actor of the event that entered the directive's current state (who made the
+        request a decision is about); None without events. Rare (separation of duties)."""
+        row = self.conn.execute(
+            sa.select(_E.c.actor)
+            .where(
+                _E.c.directive_id == directive_id,
+                sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
+            )
+            .order_by(_E.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else str(row[0])
+
     def workflow_source(self, workflow: str, version: int) -> tuple[str, str] | None:
         """The stored source and path of a workflow version (rare: not among the files)."""
         w: sa.Table = WorkflowVersionRow.__table__  # type: ignore[assignment]

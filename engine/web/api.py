@@ -23,15 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import errors
 from ..core.actors import Actor
+from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.engine import Engine, NewDirective
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
 from .dashboard import install as install_dashboard
-
-CREATE_ROLES = {"admin", "assigner"}
-
 
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
@@ -278,8 +276,7 @@ def create_app(
 
     @app.post("/api/directives", status_code=201, responses=ERRORS, tags=["directives"])
     def create_directive(who: Me, body: DirectiveIn) -> DirectiveOut:
-        if not (who.roles & CREATE_ROLES):
-            raise errors.PermissionDenied(who.id, "create", sorted(CREATE_ROLES), sorted(who.roles))
+        require(who, Permission.CREATE, "create")
         fields = body.model_dump(exclude={"workflow"})
         fields["cooperating_units"] = tuple(fields["cooperating_units"])
         return DirectiveOut.of(engine.create_directive(who, body.workflow, NewDirective(**fields)))
@@ -429,8 +426,7 @@ def create_app(
         """Create the accepted drafts under one parent directive for the document."""
         from ..extraction.document import extract
 
-        if not (who.roles & CREATE_ROLES):
-            raise errors.PermissionDenied(who.id, "import", sorted(CREATE_ROLES), sorted(who.roles))
+        require(who, Permission.CREATE, "import")
         result = extract(body.text, units=app.state.units, issued=body.issued)
         if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
             raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
