@@ -51,7 +51,7 @@ def seed_due_timers(url: str, n: int) -> Engine:
             [
                 {
                     "workflow": "monthly_briefing_task",
-                    "workflow_version": 1,
+                    "workflow_version": 2,
                     "title": f"Nhiệm vụ {i}",
                     "content": "",
                     "state": "assigned",
