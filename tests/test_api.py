@@ -378,7 +378,7 @@ def test_extract_and_import_endpoints(api: Api) -> None:
     text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
     r = api.post(
         "/api/documents/extract",
-        api.luyen,
+        api.board,
         content=text.encode(),
         headers={"Content-Type": "text/plain"},
     )

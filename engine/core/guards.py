@@ -19,6 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .limits import MAX_GUARD_CHARS, MAX_GUARD_DEPTH
+
+#: The longest text or list a guard may build (``'a' * n``): evaluating stays small.
+MAX_GUARD_VALUE = 100_000
+
 NAMES = ("payload", "data", "directive")
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len,
@@ -69,14 +74,38 @@ class GuardEvaluationError(ValueError):
 
 
 def compile_guard(text: str) -> Guard:
-    """Parse and check ``text``; raises :class:`GuardSyntaxError` with the reason."""
+    """Parse and check ``text``; raises :class:`GuardSyntaxError` with the reason.
+
+    Bounded: at most :data:`~dondoc.core.limits.MAX_GUARD_CHARS` characters and
+    :data:`~dondoc.core.limits.MAX_GUARD_DEPTH` levels of nesting, so evaluating it can
+    neither recurse deeply nor take long."""
+    if len(text) > MAX_GUARD_CHARS:
+        raise GuardSyntaxError(f"longer than {MAX_GUARD_CHARS} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise GuardSyntaxError(f"not a valid expression: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise GuardSyntaxError(f"nested more than {MAX_GUARD_DEPTH} levels deep") from None
+    depth = _depth(tree)
+    if depth > MAX_GUARD_DEPTH:
+        raise GuardSyntaxError(f"nested {depth} levels deep; at most {MAX_GUARD_DEPTH}")
     for node in ast.walk(tree):
         _check(node)
     return Guard(text, tree)
+
+
+def _depth(tree: ast.AST) -> int:
+    """The nesting depth of the expression (operators and operands; iterative)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, ast.expr_context | ast.operator | ast.cmpop | ast.boolop | ast.unaryop):
+            continue
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 _ALLOWED = (
@@ -135,6 +164,21 @@ def _lookup(container: Any, key: Any) -> Any:
     return None
 
 
+def _check_size(op: ast.operator, a: Any, b: Any) -> None:
+    """Refuse a repetition (``'a' * 10**9``) whose result would exceed MAX_GUARD_VALUE."""
+    if isinstance(op, ast.Mult):
+        for seq, n in ((a, b), (b, a)):
+            too_long = (
+                isinstance(seq, str | list | tuple)
+                and isinstance(n, int)
+                and len(seq) * max(n, 0) > MAX_GUARD_VALUE
+            )
+            if too_long:
+                raise GuardEvaluationError(
+                    f"the result would be longer than {MAX_GUARD_VALUE} items"
+                )
+
+
 def _eval(node: ast.AST, scope: Mapping[str, Any]) -> Any:
     match node:
         case ast.Constant(value=value):
@@ -168,8 +212,10 @@ def _eval(node: ast.AST, scope: Mapping[str, Any]) -> Any:
         case ast.UnaryOp(op=ast.UAdd(), operand=operand):
             return +_eval(operand, scope)
         case ast.BinOp(left=left, op=op, right=right):
+            a, b = _eval(left, scope), _eval(right, scope)
+            _check_size(op, a, b)
             try:
-                return _BINOPS[type(op)](_eval(left, scope), _eval(right, scope))
+                return _BINOPS[type(op)](a, b)
             except (TypeError, ZeroDivisionError) as exc:
                 raise GuardEvaluationError(str(exc)) from None
         case ast.Compare(left=left, ops=ops, comparators=comparators):

@@ -31,6 +31,7 @@ from pydantic import (
 from ..deadlines.durations import parse_offset
 from ..errors import Problem, WorkflowError
 from .guards import GuardSyntaxError, compile_guard
+from .limits import MAX_YAML_BYTES
 from .yamlsource import SourceMap, load_yaml
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -286,6 +287,11 @@ def load_workflow_file(
 ) -> LoadedWorkflow:
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_YAML_BYTES:  # refused before reading it into memory
+            raise WorkflowError(
+                [Problem(str(p), 1, 1, f"the file is {size} bytes; at most {MAX_YAML_BYTES}")]
+            )
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkflowError([Problem(str(p), 1, 1, f"cannot read file: {exc}")]) from None

@@ -5,6 +5,10 @@ addition:
 
 * booleans are only ``true``/``false`` (any case). YAML 1.1 would turn a state called ``on``,
   ``off``, ``yes`` or ``no`` into a boolean; here it stays a string.
+* the document is bounded before anything is built from it (:mod:`dondoc.core.limits`): its
+  size, nesting depth and number of aliases are checked on the parser's events (one linear pass,
+  no recursion), and the values it expands to — aliases and merge keys counted each time they
+  are used — while building. An alias bomb is refused, not expanded.
 * every mapping value, mapping key and sequence item is recorded with its (line, column), keyed by
   its path from the root (``("transitions", 2, "dest")``), so later validation can point at the
   exact spot. Duplicate keys, which PyYAML silently overwrites, are reported.
@@ -21,6 +25,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem
+from .limits import MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Path = tuple[str | int, ...]
 
@@ -69,13 +74,53 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+class _TooBig(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _bounds_problem(loader: _StrictBoolLoader, path: str) -> Problem | None:
+    """Walk the parser's events once: a problem when the document nests too deep or uses too
+    many aliases (before the composer recurses or anything expands)."""
+    depth = aliases = 0
+    while True:
+        event = loader.get_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        mark = event.start_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return Problem(path, line, col, f"nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                return Problem(path, line, col, f"more than {MAX_YAML_ALIASES} aliases (*name)")
+
+
 class _Builder:
     def __init__(self, loader: _StrictBoolLoader, source: SourceMap) -> None:
         self.loader = loader
         self.source = source
         self.problems: list[Problem] = []
+        self.nodes = 0
 
     def build(self, node: yaml.Node, at: Path) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            line, col = _mark(node)
+            raise _TooBig(
+                Problem(
+                    self.source.path,
+                    line,
+                    col,
+                    f"the document expands to more than {MAX_YAML_NODES} values "
+                    "(aliases and merge keys count each time they are used)",
+                )
+            )
         self.source.values[at] = _mark(node)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
@@ -120,10 +165,26 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
     A syntax error is returned as a problem (with the parser's line and column) and data None.
     """
     source = SourceMap(path)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        return (
+            None,
+            source,
+            [Problem(path, 1, 1, f"the file is {size} bytes; at most {MAX_YAML_BYTES}")],
+        )
     try:
-        loader = _StrictBoolLoader(text)  # rejects characters YAML does not allow, here
+        probe = _StrictBoolLoader(text)  # rejects characters YAML does not allow, here
     except yaml.reader.ReaderError as exc:
         return None, source, [_reader_problem(text, path, exc)]
+    try:
+        too_deep = _bounds_problem(probe, path)
+    except yaml.YAMLError:
+        too_deep = None  # a syntax error: reported with its position by the real pass below
+    finally:
+        probe.dispose()
+    if too_deep is not None:
+        return None, source, [too_deep]
+    loader = _StrictBoolLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -131,6 +192,8 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
         builder = _Builder(loader, source)
         data = builder.build(node, ())
         return data, source, builder.problems
+    except _TooBig as exc:
+        return None, source, [exc.problem]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

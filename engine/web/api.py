@@ -23,12 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import errors
 from ..core.actors import Actor
+from ..core.limits import MAX_BODY_BYTES, MAX_DOCUMENT_CHARS
 from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.engine import Engine, NewDirective
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
+from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
 
 Me = Annotated[Actor, Depends(current_actor)]
@@ -200,8 +202,11 @@ def create_app(
     authenticate: Authenticator | None = None,
     dashboard: bool = True,
     units: Any = None,
+    max_body: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The API under ``/api`` (OpenAPI at ``/openapi.json``) and, unless disabled, the dashboard."""
+    """The API under ``/api`` (OpenAPI at ``/openapi.json``) and, unless disabled, the dashboard.
+
+    Request bodies over ``max_body`` bytes are refused with 413 before any parsing."""
     auth = authenticate or token_authenticator(engine)
     app = FastAPI(
         title="dondoc",
@@ -211,6 +216,7 @@ def create_app(
     app.state.engine = engine
     app.state.authenticate = auth
     app.state.units = units  # a UnitsDirectory for extraction, if the deployment has one
+    app.add_middleware(BodyLimit, limit=max_body)
 
     @app.exception_handler(DondocError)
     async def dondoc_error(_request: Request, exc: DondocError) -> JSONResponse:
@@ -395,11 +401,13 @@ def create_app(
 
     @app.post("/api/workflows/validate", responses=ERRORS, tags=["workflows"])
     def validate_workflow(
-        _who: Me,
+        who: Me,
         yaml_text: Annotated[str, Body(media_type="text/plain", description="the workflow file")],
         filename: str = "workflow.yaml",
     ) -> ValidationOut:
-        """Validate an uploaded workflow file; problems come back with their line and column."""
+        """Validate an uploaded workflow file (administrators); problems come back with their
+        line and column."""
+        require(who, Permission.ADMIN, "validate")
         try:
             lw = parse_workflow(yaml_text, filename, templates=engine.renderer.template_ids())
         except WorkflowError as exc:
@@ -412,13 +420,16 @@ def create_app(
 
     @app.post("/api/documents/extract", responses=ERRORS, tags=["extraction"])
     def extract_document(
-        _who: Me,
+        who: Me,
         text: Annotated[str, Body(media_type="text/plain", description="the document's text")],
         issued: date | None = None,
     ) -> dict[str, Any]:
-        """Propose the directives a conclusion document issues, for a clerk to confirm."""
+        """Propose the directives a conclusion document issues, for a clerk to confirm
+        (those who may create directives)."""
         from ..extraction.document import extract
 
+        require(who, Permission.CREATE, "extract")
+        _check_document(text)
         return extract(text, units=app.state.units, issued=issued).to_json()
 
     @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
@@ -427,6 +438,7 @@ def create_app(
         from ..extraction.document import extract
 
         require(who, Permission.CREATE, "import")
+        _check_document(body.text)
         result = extract(body.text, units=app.state.units, issued=body.issued)
         if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
             raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
@@ -439,6 +451,13 @@ def create_app(
     if dashboard:
         install_dashboard(app, engine, auth)
     return app
+
+
+def _check_document(text: str) -> None:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise PayloadError(
+            "text", f"the document has {len(text)} characters; at most {MAX_DOCUMENT_CHARS}"
+        )
 
 
 def _document(data: bytes, template: str, fmt: str) -> Response:
