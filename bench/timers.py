@@ -42,7 +42,7 @@ def _directives(engine: Engine, n: int) -> list[int]:
     rows = [
         {
             "workflow": WF,
-            "workflow_version": 1,
+            "workflow_version": engine.workflows.get(WF).spec.version,
             "title": f"Nhiệm vụ {i}",
             "content": "",
             "state": "assigned",
