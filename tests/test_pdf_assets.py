@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("weasyprint")
-from pypdf import PdfReader  # noqa: E402
+from pypdf import PdfReader
 
-from dondoc import Actor, Engine, FakeClock, NewDirective  # noqa: E402
-from dondoc.documents.pdf import AssetsOnlyFetcher, assets_root, html_to_pdf  # noqa: E402
-from dondoc.documents.render import Renderer  # noqa: E402
+from dondoc import Actor, Engine, FakeClock, NewDirective
+from dondoc.documents.pdf import AssetsOnlyFetcher, assets_root, html_to_pdf
+from dondoc.documents.render import Renderer
 
 
 def _attachments(pdf: bytes) -> dict[str, list[bytes]]:
