@@ -26,7 +26,7 @@ from .deadlines.phrases import Deadline, Recurrence, parse_deadline
 from .deadlines.status import Status
 from .documents.office import Office
 from .documents.render import Renderer
-from .service.engine import Engine, FiredTimer, NewDirective
+from .service.engine import Engine, FiredTimer, NewDirective, SubDirective
 
 if TYPE_CHECKING:
     from .extraction import Extraction, extract
@@ -68,6 +68,7 @@ __all__ = [
     "Recurrence",
     "Renderer",
     "Status",
+    "SubDirective",
     "SystemClock",
     "Worker",
     "WorkflowRegistry",

@@ -29,7 +29,7 @@ def test_validate_bundled_ok() -> None:
     r = dondoc("validate", *map(str, bundled_workflow_files()))
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count(".yaml  (") == len(bundled_workflow_files())
-    assert "ok  templates: chasing_letter, escalation, reminder" in r.stdout
+    assert "ok  templates: chasing_letter, escalation, explanation_request, reminder" in r.stdout
     assert dondoc("validate").returncode == 0  # no argument: the bundled ones
 
 

@@ -17,6 +17,7 @@ from .admin import audit_app, db_app, token_app
 from .common import err
 from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
+from .moves import register as register_moves
 from .run import demo, serve, worker
 from .workflows import graph, schema, validate, workflows_app
 
@@ -40,6 +41,7 @@ app.command()(demo)
 app.command()(worker)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
+register_moves(directives_app)
 app.add_typer(directives_app, name="directives")
 app.add_typer(audit_app, name="audit")
 app.add_typer(workflows_app, name="workflows")

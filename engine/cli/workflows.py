@@ -37,11 +37,27 @@ def validate(
     renderer = Renderer(templates_dir)
     problems: list[errors.Problem] = []
     loaded = []
+    # moves may name a bundled workflow (e.g. delegate to specialist_task)
+    known = (
+        []
+        if not paths
+        else [lw.spec.workflow for lw in load_workflow_files(bundled_workflow_files())]
+    )
     try:
-        loaded = load_workflow_files(files, templates=renderer.template_ids())
+        loaded = load_workflow_files(
+            files, templates=renderer.template_ids(), known_workflows=known
+        )
     except errors.WorkflowError as exc:
         problems.extend(exc.problems)
-    used = sorted({n.template for lw in loaded for t in lw.spec.timers for n in t.notify})
+    used = sorted(
+        {n.template for lw in loaded for t in lw.spec.timers for n in t.notify}
+        | {
+            name
+            for lw in loaded
+            if (x := lw.spec.moves.explain) is not None
+            for name in (x.template, x.escalate_template)
+        }
+    )
     for template_id in used:
         problems.extend(renderer.check(template_id))
     if problems:

@@ -44,6 +44,9 @@ class Directive:
     status: str = "no_deadline"
     status_label: str = ""
     days_late: int = 0
+    kind: str = "directive"  # directive | delegated (a sub-directive) | contribution
+    original_assignee: str | None = None  # whom it was first addressed to (before moves)
+    original_lead_unit: str | None = None
 
     @property
     def extended(self) -> bool:
@@ -100,3 +103,64 @@ class OutboxMessage:
     sent_at: datetime | None
     last_error: str | None = None
     sink: str | None = None
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """A parent directive's sub-directives in one look (giao việc tiếp, đơn vị phối hợp).
+
+    ``progress`` is what the parent's progress rolls up to: the mean over delegated
+    sub-directives not cancelled, each counting 100 once its work is done (None without any).
+    ``missing`` lists the cooperating units whose contribution is not done yet.
+    """
+
+    delegated: int
+    open: int
+    done: int
+    cancelled: int
+    overdue: int
+    progress: int | None
+    contributions: int
+    contributed: int
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A request for an explanation (yêu cầu giải trình), its answer and its assessment.
+
+    ``cause`` is what the answer claims (objective/subjective); ``verdict`` what the assessor
+    found; ``new_due`` the extension granted with the assessment, if any."""
+
+    id: int
+    directive_id: int
+    status: str
+    requested_at: datetime
+    requested_by: str
+    request_note: str | None
+    answer_due: date
+    owed_by: str | None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    reason: str | None = None
+    cause: str | None = None
+    proposed_due: date | None = None
+    assessed_at: datetime | None = None
+    assessed_by: str | None = None
+    verdict: str | None = None
+    new_due: date | None = None
+    assessment_note: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitInvolvement:
+    """What one unit leads and what it cooperates on (per the status grid's 'overdue')."""
+
+    unit: str
+    leads: int
+    leads_open: int
+    leads_overdue: int
+    cooperates: int
+    contributions_done: int
+    contributions_open: int
+    contributions_overdue: int

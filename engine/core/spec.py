@@ -32,6 +32,7 @@ from ..deadlines.durations import parse_offset
 from ..errors import Problem, WorkflowError
 from .guards import GuardSyntaxError, compile_guard
 from .limits import MAX_YAML_BYTES
+from .movespec import MovesSpec, check_moves, referenced_workflows
 from .yamlsource import SourceMap, load_yaml
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -200,6 +201,10 @@ class WorkflowSpec(_Model):
         "workflow, e.g. {reviewer: [reviewer]}: a board member reviews them all. Without an "
         "entry a role is held only as bound by the directive (its assignee, assigner…)",
     )
+    moves: MovesSpec = Field(
+        default_factory=MovesSpec,
+        description="how work moves between people: delegate, cooperate, reassign, claim, explain",
+    )
 
     # --- queries used by the rest of the engine -------------------------------------------
     @property
@@ -319,11 +324,15 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_workflow_files(
-    paths: Iterable[str | Path], *, templates: Collection[str] | None = None
+    paths: Iterable[str | Path],
+    *,
+    templates: Collection[str] | None = None,
+    known_workflows: Collection[str] = (),
 ) -> list[LoadedWorkflow]:
     """Load and validate many files; all problems of all files in one :class:`WorkflowError`.
 
-    Also refuses two files defining the same (workflow, version).
+    Also refuses two files defining the same (workflow, version), and ``moves`` naming a
+    workflow that is neither among these files nor in ``known_workflows``.
     """
     loaded: list[LoadedWorkflow] = []
     problems: list[Problem] = []
@@ -347,6 +356,12 @@ def load_workflow_files(
             continue
         seen[lw.spec.key] = lw.path
         loaded.append(lw)
+    ids = {w for w, _ in seen} | set(known_workflows)
+    for lw in loaded:
+        for at, name in referenced_workflows(lw.spec.moves):
+            if name not in ids:
+                source = load_yaml(lw.text, lw.path)[1]
+                problems.append(source.problem(at, f"unknown workflow {name!r}{_hint(name, ids)}"))
     if problems:
         raise WorkflowError(problems)
     return loaded
@@ -604,6 +619,16 @@ def check_semantics(
                             (*at, "fire"),
                             f"trigger {tm.fire!r} must list role 'system' to be fired by a timer",
                         )
+    check_moves(
+        spec.moves,
+        roles=roles,
+        states=known_states,
+        final_states=final_states,
+        triggers=triggers,
+        templates=templates,
+        add=add,
+        hint=_hint,
+    )
     return problems
 
 

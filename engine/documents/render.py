@@ -149,6 +149,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "today": date(2024, 6, 25),
     "now": datetime(2024, 6, 25, 2, 0, tzinfo=UTC),
     "timer": {"id": "t", "label": "t"},
+    # an explanation request (yêu cầu giải trình): its answer's deadline and the asker's note
+    "explanation": {"answer_due": date(2024, 7, 4), "note": ""},
     "office": {
         "name": "CƠ QUAN",
         "parent": None,

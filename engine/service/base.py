@@ -105,6 +105,8 @@ def _spec_digest(compiled: CompiledWorkflow) -> str:
     for t in dumped.get("transitions", ()):
         if not t.get("not_by"):
             t.pop("not_by", None)
+    if not compiled.spec.moves.model_fields_set:
+        dumped.pop("moves", None)  # a workflow without moves means what it meant before them
     text = json.dumps(dumped, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -290,6 +292,9 @@ class EngineBase:
             status=status.value,
             status_label=status.label,
             days_late=days_late(row.due, today, done_on),
+            kind=row.kind,
+            original_assignee=row.original_assignee,
+            original_lead_unit=row.original_lead_unit,
         )
 
     @staticmethod

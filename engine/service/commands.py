@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_date
 from ..core.actors import Actor
-from ..core.machine import CompiledWorkflow
+from ..core.machine import CompiledWorkflow, Decision
 from ..core.records import Directive
 from ..deadlines.phrases import parse_deadline
 from ..deadlines.timers import first_fire_at, is_due_relative
@@ -57,6 +57,7 @@ class Commands(EngineBase):
         *,
         series_id: int | None = None,
         period_key: str | None = None,
+        kind: str = "directive",
     ) -> DirectiveState:
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
@@ -104,6 +105,9 @@ class Commands(EngineBase):
             event_seq=0,
             event_hash="",
             version=1,
+            kind=kind,
+            original_assignee=new.assignee,
+            original_lead_unit=new.lead_unit,
         )
         values = {name: getattr(d, name) for name in FIELDS if name != "id"}
         d.id = sql.insert(values)
@@ -117,13 +121,41 @@ class Commands(EngineBase):
             trigger=None,
             from_state=None,
             to_state=d.state,
-            payload=self._snapshot(d),
+            payload=self._snapshot(d) | ({"kind": kind} if kind != "directive" else {}),
             at=now,
         )
         sql.insert_event(created)
         sql.set_head(d)
         self._schedule_timers(sql, d, compiled, entered_at=now)
+        self._after_insert(sql, d, compiled, creator, now)
         return d
+
+    # --- hooks for the moves (see service/moves.py); no-ops for a directive on its own -------
+    def _after_insert(
+        self, sql: Sql, d: DirectiveState, compiled: CompiledWorkflow, creator: str, now: datetime
+    ) -> None:
+        """Called in the creating transaction once a directive and its timers are written."""
+
+    def _check_move_rules(
+        self, sql: Sql, row: DirectiveState, compiled: CompiledWorkflow, decision: Decision
+    ) -> None:
+        """Called before a decided transition changes anything; raises to refuse it."""
+
+    def _after_apply(
+        self,
+        sql: Sql,
+        row: DirectiveState,
+        compiled: CompiledWorkflow,
+        decision: Decision,
+        old_due: date | None,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """Called in the transition's transaction after it is written (event, timers)."""
+
+    def _rolled_up_progress(self, sql: Sql, row: DirectiveState) -> int | None:
+        """The progress a directive's sub-directives impose on it, or None (its own)."""
+        return None
 
     def fire(
         self,
@@ -186,6 +218,7 @@ class Commands(EngineBase):
             actor=actor.id,
         )
         self._check_duties(sql, row, compiled, trigger, actor, held)
+        self._check_move_rules(sql, row, compiled, decision)
         t = decision.transition
         old_due = row.due
         row.state = decision.dest
@@ -204,6 +237,9 @@ class Commands(EngineBase):
             if row.original_due is None:
                 row.original_due = row.due
             row.due = date.fromisoformat(decision.payload["new_due"])
+        rolled_up = self._rolled_up_progress(sql, row)
+        if rolled_up is not None:
+            row.progress = rolled_up
         row.data = {**(row.data or {}), **decision.payload}
         row.updated_at = now
         self._write(
@@ -229,6 +265,7 @@ class Commands(EngineBase):
                 row.id, only=[tm.id for tm in compiled.spec.timers if is_due_relative(tm)]
             )
             self._schedule_timers(sql, row, compiled, entered_at=entered_at, due_relative_only=True)
+        self._after_apply(sql, row, compiled, decision, old_due, actor, now)
 
     def _schedule_timers(
         self,

@@ -11,7 +11,9 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.commands` — create, fire, import (the directive's own commands);
 - :mod:`.scheduling` — timers and recurring series (the scheduler's commands);
 - :mod:`.queries` — reads and the visibility rule; :mod:`.documents` — rendering;
-- :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification.
+- :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
+- :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
+  the explanation requests), on top of the scheduling part.
 """
 
 from __future__ import annotations
@@ -20,13 +22,21 @@ from .access import Access
 from .audit import Audit
 from .base import DEFAULT_DB, FiredTimer, NewDirective
 from .documents import Documents
+from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
 from .scheduling import Scheduling, period_trigger
 
-__all__ = ["DEFAULT_DB", "Engine", "FiredTimer", "NewDirective", "period_trigger"]
+__all__ = [
+    "DEFAULT_DB",
+    "Engine",
+    "FiredTimer",
+    "NewDirective",
+    "SubDirective",
+    "period_trigger",
+]
 
 
-class Engine(Scheduling, Documents, Access, OutboxQueue, Audit):
+class Engine(Moves, Scheduling, Documents, Access, OutboxQueue, Audit):
     """dondoc's service. Thread-safe; share one per process.
 
     ``db`` is a database URL (default ``sqlite:///dondoc.db``) or an SQLAlchemy engine;

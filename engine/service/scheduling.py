@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import VN_TZ, local_date
 from ..core.actors import SCHEDULER, Actor
+from ..core.movespec import MOVE_TIMER_PREFIX
 from ..core.records import Directive
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.phrases import Recurrence, parse_deadline
@@ -146,6 +147,8 @@ class Scheduling(Commands):
     def _fire_timer(self, sql: Sql, timer: DueTimer, now: datetime) -> FiredTimer:
         row = sql.load(timer.directive_id, for_update=True)
         assert row is not None
+        if timer.timer.startswith(MOVE_TIMER_PREFIX):
+            return self._fire_move_timer(sql, timer, row, now)
         compiled = self._compiled(sql, row.workflow, row.workflow_version)
         spec = next((tm for tm in compiled.spec.timers if tm.id == timer.timer), None)
         if spec is None or row.state != timer.state or not row.is_open:
@@ -225,6 +228,13 @@ class Scheduling(Commands):
             due_at=timer.due_at,
             state_after=row.state,
         )
+
+    def _fire_move_timer(
+        self, sql: Sql, timer: DueTimer, row: DirectiveState, now: datetime
+    ) -> FiredTimer:
+        """A timer a move scheduled (e.g. an explanation's deadline); see service/moves.py."""
+        sql.set_timer_status(timer.id, "cancelled")
+        return FiredTimer(timer.id, row.id, timer.timer, skipped=True)
 
     def next_wakeup(self, *, outbox: bool = False) -> datetime | None:
         """When the scheduler next has work: the earliest pending timer or series period (and,

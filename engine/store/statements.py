@@ -74,6 +74,9 @@ class DirectiveState:
     event_seq: int
     event_hash: str
     version: int
+    kind: str = "directive"
+    original_assignee: str | None = None
+    original_lead_unit: str | None = None
 
 
 FIELDS = tuple(f.name for f in fields(DirectiveState))
@@ -91,6 +94,8 @@ MUTABLE = (
     "done_at",
     "event_seq",
     "event_hash",
+    "assignee",
+    "lead_unit",
 )
 
 EVENT_COLUMNS = tuple(c.name for c in _E.columns if c.name != "id")  # an event is all given

@@ -113,6 +113,14 @@ class DirectiveRow(Base):
     event_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     event_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     version: Mapped[int] = mapped_column(nullable=False)
+    # How the directive came to be: 'directive' (issued), 'delegated' (a sub-directive of its
+    # parent), 'contribution' (a cooperating unit's share of its parent).
+    kind: Mapped[str] = mapped_column(
+        sa.String(16), default="directive", server_default="directive"
+    )
+    # Whom it was first addressed to; reassignment and claiming change assignee/lead_unit only.
+    original_assignee: Mapped[str | None] = mapped_column(sa.String(200))
+    original_lead_unit: Mapped[str | None] = mapped_column(sa.String(200))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -136,6 +144,35 @@ class EventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class ExplanationRow(Base):
+    """A request for an explanation (yêu cầu giải trình) of an overdue directive, its answer
+    and its assessment. ``status``: requested → answered → assessed, or requested → lapsed
+    (no answer in time; an answer may still come)."""
+
+    __tablename__ = "explanations"
+    __table_args__ = (sa.Index("ix_explanations_status", "status", "verdict"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(sa.String(200))
+    request_note: Mapped[str | None] = mapped_column(sa.Text)
+    answer_due: Mapped[date]
+    # who owed the answer when it was asked (the assignee, or the lead unit's head)
+    owed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    cause: Mapped[str | None] = mapped_column(sa.String(16))  # objective | subjective (claimed)
+    proposed_due: Mapped[date | None]
+    assessed_at: Mapped[datetime | None]
+    assessed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    verdict: Mapped[str | None] = mapped_column(sa.String(16))  # objective | subjective (found)
+    new_due: Mapped[date | None]  # the extension granted with the assessment, if any
+    assessment_note: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class TimerRow(Base):

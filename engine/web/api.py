@@ -32,6 +32,7 @@ from ..service.engine import Engine, NewDirective
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
 from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
+from .moves_api import install as install_moves
 
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
@@ -109,6 +110,9 @@ class DirectiveOut(BaseModel):
     status: str
     status_label: str
     days_late: int
+    kind: str = Field(default="directive", description="directive, delegated or contribution")
+    original_assignee: str | None = None
+    original_lead_unit: str | None = None
 
     @classmethod
     def of(cls, d: Directive) -> DirectiveOut:
@@ -448,6 +452,7 @@ def create_app(
             "directives": [DirectiveOut.of(c).model_dump(mode="json") for c in children],
         }
 
+    install_moves(app, engine, lambda d: DirectiveOut.of(d).model_dump(mode="json"), ERRORS)
     if dashboard:
         install_dashboard(app, engine, auth)
     return app

@@ -33,6 +33,21 @@ STATUS_COLOURS = {
 }
 
 
+#: How the timeline names the moves (delegation, reassignment, claim, explanations).
+MOVE_LABELS = {
+    "delegate": "giao việc tiếp",
+    "roll_up": "cập nhật tiến độ tổng hợp từ việc giao tiếp",
+    "cooperate": "đề nghị đơn vị phối hợp",
+    "reassign": "chuyển xử lý",
+    "claim": "nhận xử lý từ hàng chờ của đơn vị",
+    "assign": "phân công từ hàng chờ của đơn vị",
+    "request_explanation": "yêu cầu giải trình",
+    "answer_explanation": "giải trình",
+    "assess_explanation": "đánh giá giải trình",
+    "explanation_lapsed": "quá hạn giải trình",
+}
+
+
 def install(app: FastAPI, engine: Engine, auth: Any) -> None:
     def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
         html = engine.renderer.render_page(
@@ -144,7 +159,40 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             }
             for e in engine.history(directive_id)
         ]
-        return page("directive", request, who, d=row(d), actions=actions, history=history)
+        kids, roll = engine.children(directive_id)
+        return page(
+            "directive",
+            request,
+            who,
+            d=row(d),
+            actions=actions,
+            history=history,
+            children=[row(k) for k in kids],
+            roll=asdict(roll),
+            move_labels=MOVE_LABELS,
+        )
+
+    @app.get("/queue", include_in_schema=False)
+    def queue(request: Request) -> Response:
+        """The unit's queue: directives addressed to my unit (or units I head), unclaimed."""
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        return page("queue", request, who, items=[row(d) for d in engine.queue(who)])
+
+    @app.post("/directives/{directive_id}/claim", include_in_schema=False)
+    def claim(request: Request, directive_id: int) -> Response:
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        try:
+            engine.get_visible(directive_id, who)
+            engine.claim(directive_id, who)
+        except DondocError as exc:
+            return RedirectResponse("/queue?err=" + quote(str(exc)), status_code=303)
+        return RedirectResponse(
+            f"/directives/{directive_id}?msg=" + quote("Đã nhận xử lý nhiệm vụ."), status_code=303
+        )
 
     @app.post("/directives/{directive_id}/fire", include_in_schema=False)
     async def fire(request: Request, directive_id: int) -> Response:
@@ -194,7 +242,18 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             }
             for r in rows
         ]
-        return page("stats", request, who, rows=table, against=against, chart=_chart(table))
+        involvement = [asdict(u) for u in engine.unit_involvement()]
+        if "admin" not in who.roles and "reviewer" not in who.roles:
+            involvement = [u for u in involvement if u["unit"] == who.unit]
+        return page(
+            "stats",
+            request,
+            who,
+            rows=table,
+            against=against,
+            chart=_chart(table),
+            involvement=involvement,
+        )
 
 
 def _days_left(engine: Engine, d: Directive) -> int | None:

@@ -1,0 +1,126 @@
+"""The SQL of the moves (delegation, cooperation, reassignment, claim, explanations).
+
+Run inside a command's transaction (the connection of :class:`~dondoc.store.statements.Sql`)
+with SQLAlchemy Core: these commands are rare next to firing triggers and timers, so they are
+not prepared by hand. Reads for the adapters (children, queues, explanations) use the same
+functions on a session's connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from .statements import FIELDS, DirectiveState
+from .tables import DirectiveRow, ExplanationRow, TimerRow, possible_id
+
+_D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
+_X: sa.Table = ExplanationRow.__table__  # type: ignore[assignment]
+_T: sa.Table = TimerRow.__table__  # type: ignore[assignment]
+
+EXPLANATION_COLUMNS = tuple(c.name for c in _X.columns)
+
+
+def _state(row: sa.Row[Any]) -> DirectiveState:
+    return DirectiveState(**{name: row._mapping[name] for name in FIELDS})
+
+
+def children(
+    conn: sa.Connection, parent_id: int, kinds: Iterable[str] | None = None
+) -> list[DirectiveState]:
+    """The directives under ``parent_id`` (of the given kinds), in creation order."""
+    stmt = sa.select(*(_D.c[n] for n in FIELDS)).where(_D.c.parent_id == parent_id)
+    if kinds is not None:
+        stmt = stmt.where(_D.c.kind.in_(list(kinds)))
+    return [_state(r) for r in conn.execute(stmt.order_by(_D.c.id))]
+
+
+def unit_queue(conn: sa.Connection, units: Sequence[str]) -> list[DirectiveState]:
+    """Open directives addressed to one of ``units`` that nobody has claimed yet."""
+    if not units:
+        return []
+    stmt = (
+        sa.select(*(_D.c[n] for n in FIELDS))
+        .where(_D.c.lead_unit.in_(list(units)), _D.c.assignee.is_(None), _D.c.is_open.is_(True))
+        .order_by(_D.c.due.is_(None), _D.c.due, _D.c.id)
+    )
+    return [_state(r) for r in conn.execute(stmt)]
+
+
+def directives_for_units(conn: sa.Connection) -> list[DirectiveState]:
+    """Every directive with a lead unit or cooperating units (for the lead/cooperate table)."""
+    stmt = sa.select(*(_D.c[n] for n in FIELDS)).where(
+        sa.or_(_D.c.lead_unit.is_not(None), _D.c.kind == "contribution")
+    )
+    return [_state(r) for r in conn.execute(stmt.order_by(_D.c.id))]
+
+
+# --- explanations ---------------------------------------------------------------------------
+
+
+def insert_explanation(conn: sa.Connection, values: Mapping[str, Any]) -> int:
+    result = conn.execute(sa.insert(_X).values(dict(values)))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def update_explanation(conn: sa.Connection, explanation_id: int, values: Mapping[str, Any]) -> None:
+    conn.execute(sa.update(_X).where(_X.c.id == explanation_id).values(dict(values)))
+
+
+def explanation(conn: sa.Connection, explanation_id: int) -> dict[str, Any] | None:
+    if not possible_id(explanation_id):
+        return None
+    row = conn.execute(sa.select(_X).where(_X.c.id == explanation_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def open_explanation(conn: sa.Connection, directive_id: int) -> dict[str, Any] | None:
+    """The directive's explanation not yet assessed (requested, lapsed or answered), if any."""
+    row = conn.execute(
+        sa.select(_X)
+        .where(_X.c.directive_id == directive_id, _X.c.status != "assessed")
+        .order_by(_X.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def explanations(
+    conn: sa.Connection,
+    *,
+    directive_id: int | None = None,
+    status: str | None = None,
+    verdict: str | None = None,
+    directive_ids: Sequence[int] | None = None,
+) -> list[dict[str, Any]]:
+    stmt = sa.select(_X)
+    if directive_id is not None:
+        stmt = stmt.where(_X.c.directive_id == directive_id)
+    if directive_ids is not None:
+        stmt = stmt.where(_X.c.directive_id.in_(list(directive_ids)))
+    if status is not None:
+        stmt = stmt.where(_X.c.status == status)
+    if verdict is not None:
+        stmt = stmt.where(_X.c.verdict == verdict)
+    return [dict(r._mapping) for r in conn.execute(stmt.order_by(_X.c.id))]
+
+
+def pending_timers(conn: sa.Connection, directive_id: int, timer: str) -> list[int]:
+    stmt = sa.select(_T.c.id).where(
+        _T.c.directive_id == directive_id, _T.c.status == "pending", _T.c.timer == timer
+    )
+    return [int(i) for i in conn.scalars(stmt)]
+
+
+def latest_due(conn: sa.Connection, parent_id: int) -> date | None:
+    """The latest due date among the open children of ``parent_id``."""
+    stmt = sa.select(sa.func.max(_D.c.due)).where(
+        _D.c.parent_id == parent_id, _D.c.is_open.is_(True)
+    )
+    value = conn.scalar(stmt)
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
