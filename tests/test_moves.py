@@ -489,3 +489,26 @@ def test_the_docs_example_of_moves_validates(registry) -> None:  # type: ignore[
     assert spec.moves.delegate is not None and spec.moves.delegate.workflow == "specialist_task"
     assert spec.moves.claim is not None and spec.moves.claim.roles == ["lead_unit"]
     assert {"specialist_task", "unit_contribution"} <= {c.spec.workflow for c in registry}
+
+
+def test_the_lead_grid_counts_a_unit_s_own_directives(moves_engine: Engine) -> None:
+    """Per lead unit, contributions are cooperation and sub-directives part of their parent."""
+    e = moves_engine
+    parent = e.create_directive(
+        BOARD,
+        "unit_task",
+        NewDirective(
+            title="Bàn giao con dấu",
+            due=date(2024, 3, 31),
+            assignee="phuong",
+            lead_unit=TT,
+            cooperating_units=(VP,),
+        ),
+    )
+    e.delegate(parent.id, PHUONG, [SubDirective("Lập danh mục hồ sơ", "an")])
+    by_unit = {r.key: r.total for r in e.statistics(by="lead_unit")}
+    assert by_unit == {TT: 1}
+    by_person = {r.key: r.total for r in e.statistics(by="assignee")}
+    assert by_person["an"] == 1 and by_person["phuong"] == 1
+    rows = {r.unit: r for r in e.unit_involvement()}
+    assert (rows[TT].leads, rows[VP].cooperates, rows[VP].contributions_open) == (1, 1, 1)

@@ -138,7 +138,7 @@ def test_api_delegate_children_reassign_claim_explain(tmp_path: Path) -> None:
     assert c.get("/api/explanations", headers=h(vt)).json() == []  # not one of VP's directives
 
     rows = {r["unit"]: r for r in c.get("/api/statistics/units", headers=h(board)).json()}
-    assert rows[TT]["leads"] == 2 and rows[VP]["cooperates"] == 1
+    assert rows[TT]["leads"] == 1 and rows[VP]["cooperates"] == 1
     assert [r["unit"] for r in c.get("/api/statistics/units", headers=h(vt)).json()] == [VP]
 
     # the dashboard: the parent's page lists its children with the roll-up; the queue page

@@ -516,8 +516,9 @@ class Moves(Explanations):
 
     # --- statistics -----------------------------------------------------------------------------
     def unit_involvement(self) -> list[UnitInvolvement]:
-        """Per unit: what it leads (and how much of it is open, overdue) against what it
-        cooperates on (directives naming it as cooperating unit, and its contributions)."""
+        """Per unit: what it leads (its own directives, not the sub-directives delegated inside
+        it; how many are open, overdue) against what it cooperates on (directives naming it as
+        cooperating unit, and its contributions: done, open, overdue)."""
         today = local_date(self.clock.now())
         leads: dict[str, list[DirectiveState]] = {}
         cooperates: dict[str, set[int]] = {}
@@ -530,6 +531,8 @@ class Moves(Explanations):
                 contributions.setdefault(unit, []).append(r)
                 cooperates.setdefault(unit, set()).add(r.parent_id or r.id)
                 continue
+            if r.kind == "delegated":
+                continue  # part of its parent, which the unit leads
             if r.lead_unit:
                 leads.setdefault(r.lead_unit, []).append(r)
             for u in r.cooperating_units or ():

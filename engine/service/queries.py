@@ -114,6 +114,9 @@ class Queries(EngineBase):
         """The status grid per ``by`` (lead_unit, assignee or workflow), as of the clock's today.
 
         ``against="original"`` judges items by their original due date, ignoring extensions.
+        Per lead unit, only the unit's own directives count: a cooperating unit's contribution is
+        cooperation, not lead (see ``unit_involvement``), and a sub-directive delegated inside the
+        unit is part of its parent (per assignee and workflow, they count).
         """
         if by not in ("lead_unit", "assignee", "workflow"):
             raise PayloadError("by", "expected lead_unit, assignee or workflow")
@@ -122,6 +125,8 @@ class Queries(EngineBase):
         today = local_date(self.clock.now())
         pairs: list[tuple[str, Status]] = []
         for d in self.directives(workflow=workflow, parent_id=parent_id):
+            if by == "lead_unit" and d.kind != "directive":
+                continue
             due = d.original_due if against == "original" else d.due
             done_on = completed_on(d.done_at, cancelled=d.outcome == "cancelled")
             st = progress_status(
