@@ -193,8 +193,14 @@ class Moves(Explanations):
         move = compiled.spec.moves.delegate
         if move is None or not move.roll_up:
             return None
-        kids = movestore.children(sql.conn, row.id, ["delegated"])
-        return roll_up(kids, local_date(self.clock.now())).progress
+        counted = [
+            (p, done)
+            for p, is_open, done in movestore.children_progress(sql.conn, row.id)
+            if is_open or done
+        ]  # cancelled children do not count
+        if not counted:
+            return None
+        return sum(100 if done else p for p, done in counted) // len(counted)
 
     def _roll_up(
         self, sql: Sql, parent: DirectiveState, actor: str, now: datetime, child: int

@@ -38,6 +38,15 @@ def children(
     return [_state(r) for r in conn.execute(stmt.order_by(_D.c.id))]
 
 
+def children_progress(conn: sa.Connection, parent_id: int) -> list[tuple[int, bool, bool]]:
+    """(progress, open, done) of the delegated children of ``parent_id``: what the roll-up
+    reads on every transition of a parent, so only these three columns."""
+    stmt = sa.select(_D.c.progress, _D.c.is_open, _D.c.done_at.is_not(None)).where(
+        _D.c.parent_id == parent_id, _D.c.kind == "delegated"
+    )
+    return [(int(p), bool(o), bool(d)) for p, o, d in conn.execute(stmt)]
+
+
 def unit_queue(conn: sa.Connection, units: Sequence[str]) -> list[DirectiveState]:
     """Open directives addressed to one of ``units`` that nobody has claimed yet."""
     if not units:
