@@ -14,7 +14,7 @@ import dondoc
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 ROOT = ENGINE.parent
-PURE = ("core", "deadlines", "documents", "extraction")
+PURE = ("core", "deadlines", "documents", "extraction", "evaluation")
 FORBIDDEN_IN_PURE = ("sqlalchemy", "apscheduler", "fastapi", "starlette", "uvicorn", "alembic")
 MAX_LINES = 700
 TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "clock.py", "worker.py"}
