@@ -18,6 +18,7 @@ from .common import err
 from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
 from .moves import register as register_moves
+from .evaluate import evaluate
 from .run import demo, serve, worker
 from .workflows import graph, schema, validate, workflows_app
 
@@ -37,6 +38,7 @@ app.command()(render)
 app.command("outbox")(outbox_list)
 app.command()(extract)
 app.command("import")(import_document)
+app.command()(evaluate)
 app.command()(demo)
 app.command()(worker)
 app.add_typer(token_app, name="token")

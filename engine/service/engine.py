@@ -23,6 +23,7 @@ from .audit import Audit
 from .base import DEFAULT_DB, FiredTimer, NewDirective
 from .documents import Documents
 from .moves import Moves, SubDirective
+from .evaluation import Evaluation
 from .outbox import OutboxQueue
 from .scheduling import Scheduling, period_trigger
 
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class Engine(Moves, Scheduling, Documents, Access, OutboxQueue, Audit):
+class Engine(Moves, Scheduling, Documents, Evaluation, Access, OutboxQueue, Audit):
     """dondoc's service. Thread-safe; share one per process.
 
     ``db`` is a database URL (default ``sqlite:///dondoc.db``) or an SQLAlchemy engine;

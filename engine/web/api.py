@@ -33,6 +33,7 @@ from .auth import Authenticator, Unauthenticated, current_actor, token_authentic
 from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
 from .moves_api import install as install_moves
+from .evaluation_api import install as install_evaluation
 
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
@@ -453,6 +454,7 @@ def create_app(
         }
 
     install_moves(app, engine, lambda d: DirectiveOut.of(d).model_dump(mode="json"), ERRORS)
+    install_evaluation(app, engine, ERRORS)
     if dashboard:
         install_dashboard(app, engine, auth)
     return app
