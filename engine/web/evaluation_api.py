@@ -34,7 +34,7 @@ def install(app: FastAPI, engine: Engine, responses: dict[int | str, dict[str, A
         period: Annotated[str, Query(max_length=10, description="2024-06 or 2024-Q2")],
         by: Literal["person", "unit"] = "person",
         against: Literal["current", "original"] = "current",
-        format: Literal["json", "xlsx"] = "json",  # noqa: A002 - the query parameter's name
+        format: Literal["json", "xlsx"] = "json",
     ) -> dict[str, Any] | Response:
         """Scores from the tracked work (docs/evaluation.md). Without the review permission a
         person sees only their own result and their unit's."""
@@ -44,6 +44,8 @@ def install(app: FastAPI, engine: Engine, responses: dict[int | str, dict[str, A
             return Response(
                 evaluation_xlsx(data),
                 media_type=XLSX,
-                headers={"Content-Disposition": f'attachment; filename="danh-gia-{data["period"]}.xlsx"'},
+                headers={
+                    "Content-Disposition": f'attachment; filename="danh-gia-{data["period"]}.xlsx"'
+                },
             )
         return dict(_jsonable(data))
