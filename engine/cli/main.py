@@ -17,8 +17,8 @@ from .admin import audit_app, db_app, token_app
 from .common import err
 from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
-from .moves import register as register_moves
 from .evaluate import evaluate
+from .moves import register as register_moves
 from .run import demo, serve, worker
 from .workflows import graph, schema, validate, workflows_app
 

@@ -22,8 +22,8 @@ from .access import Access
 from .audit import Audit
 from .base import DEFAULT_DB, FiredTimer, NewDirective
 from .documents import Documents
-from .moves import Moves, SubDirective
 from .evaluation import Evaluation
+from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
 from .scheduling import Scheduling, period_trigger
 

@@ -32,8 +32,8 @@ from ..service.engine import Engine, NewDirective
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
 from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
-from .moves_api import install as install_moves
 from .evaluation_api import install as install_evaluation
+from .moves_api import install as install_moves
 
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
