@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -28,6 +30,7 @@ from typer.testing import CliRunner
 
 from dondoc.cli.demo import run_demo
 from dondoc.cli.main import app
+from dondoc.core.actors import Actor
 from dondoc.service.engine import Engine
 
 
@@ -148,3 +151,39 @@ def test_http_api_json_xlsx_and_visibility(demo_db: str) -> None:
     r = client.get("/api/evaluation?period=2024-Q9", headers={"Authorization": f"Bearer {board}"})
     assert r.status_code == 422 and "period" in r.text
     assert client.get("/api/evaluation?period=2024-Q2").status_code == 401
+
+
+@pytest.mark.parametrize(("verdict", "progress"), [("objective", 100.0), ("subjective", 75.0)])
+def test_a_delegated_late_output_excused_by_an_objective_explanation(
+    db_url: str, registry: Any, clock: Any, verdict: str, progress: float
+) -> None:
+    """The specialist owns the delegated output (not the head who delegated it); its delay is
+    excused only when the explanation is assessed as objective (art. 14(2)(c))."""
+    from test_moves import AN, HEADS, PEOPLE, PHUONG, TT, at
+
+    from dondoc import NewDirective
+    from dondoc.core.directory import SimpleDirectory
+    from dondoc.service.engine import SubDirective
+    from dondoc.worker import Worker
+
+    e = Engine(db_url, workflows=registry, clock=clock, directory=SimpleDirectory(PEOPLE, HEADS))
+    clock.set(at(18, 3))
+    parent = e.create_directive(
+        Actor.of("thang", "reviewer"),
+        "unit_task",
+        NewDirective(title="Giải quyết dứt điểm", due=date(2024, 4, 30), assignee="phuong",
+                     lead_unit=TT, reviewer="thang"),
+    )
+    (child,) = e.delegate(parent.id, PHUONG, [SubDirective("(1) Làm rõ", "an", due=date(2024, 4, 15))])
+    Worker(e).advance(clock, at(17, 4, 9))  # overdue; the scheduler asks for an explanation
+    clock.set(at(17, 4, 10))
+    e.answer_explanation(child.id, AN, reason="Hồ sơ chưa được bàn giao", cause="objective")
+    clock.set(at(19, 4))
+    e.assess_explanation(child.id, PHUONG, verdict=verdict)
+    clock.set(at(22, 4))
+    e.fire(child.id, "submit", AN, {"result": "Xong"})
+    rows = {r.subject: r.score for r in e.evaluate("2024-04").rows}
+    assert "phuong" not in rows  # delegated down: the parent counts for the specialist
+    (line,) = rows["an"].lines
+    assert (line.delays, line.output.kind, line.output.excused) == (1, "delegated", verdict == "objective")
+    assert rows["an"].progress_pct == progress
