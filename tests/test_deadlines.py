@@ -256,6 +256,15 @@ def test_at_least_sixty_phrases() -> None:
         ("Chỉ thị số 24-CT/TU ngày 07/8/2023 của Ban Thường vụ Thành ủy", "expected a deadline"),
         ("Kết luận cuộc họp giao ban tháng 8/2022", "expected a deadline"),
         ("trước ngày 01 hàng tháng", "no day before it"),
+        # a year is four digits and plausible: never read "10000" as 1000 (security issue 14)
+        ("cuối năm 10000", "year 10000 is out of range"),
+        ("trước ngày 01/01/0001", "year 0001 is out of range"),
+        ("hạn chót 31/12/9999", "year 9999 is out of range"),
+        ("trong tháng 5/20245", "year 20245 is out of range"),
+        # can-chi and year disagree: Ất Tỵ is 2025
+        ("trước Tết Nguyên đán Ất Tỵ 2026", "ất tỵ is 2025"),
+        # a purpose is not a deadline ("nhằm … trước Tết")
+        ("nhằm giúp người dân ổn định chỗ ở trước Tết Nguyên đán Bính Ngọ 2026", "expected"),
     ],
 )
 def test_unreadable_phrases_raise_never_guess(phrase: str, reason: str) -> None:
@@ -386,11 +395,21 @@ def test_cli_prints_one_json_object() -> None:
     assert r.returncode == 0
     assert json.loads(r.stdout) == {
         "text": "trước ngày 01/07/2024",
+        "kind": "date",
         "due": "2024-06-30",
+        "due_time": None,
         "start": None,
         "recurrence": None,
+        "event": None,
         "warnings": ["the due date 30/06/2024 is a Sunday"],
     }
+    r = _cli("deadline", "trước 17 giờ ngày 12/11/2025", "--issued", "2025-11-05")
+    assert (json.loads(r.stdout)["due"], json.loads(r.stdout)["due_time"]) == ("2025-11-12", "17:00")
+    # an event-relative deadline is an answer, not an error: no due, the event named
+    r = _cli("deadline", "sau khi có quyết định phê duyệt", "--issued", "2024-03-18")
+    assert r.returncode == 0
+    out = json.loads(r.stdout)
+    assert (out["kind"], out["due"], out["event"]) == ("event", None, "có quyết định phê duyệt")
     r = _cli("deadline", "trước ngày 20 hàng tháng", "--issued", "2024-03-18")
     assert json.loads(r.stdout)["recurrence"] == "monthly:19"
     r = _cli("deadline", "thường xuyên", "--issued", "2024-03-18")
@@ -401,3 +420,141 @@ def test_cli_error_goes_to_stderr_with_exit_1() -> None:
     r = _cli("deadline", "vào dịp thích hợp", "--issued", "2024-03-18")
     assert r.returncode == 1 and r.stdout == ""
     assert "cannot read deadline" in r.stderr and "Traceback" not in r.stderr
+    r = _cli("deadline", "cuối năm 10000", "--issued", "2024-03-18")
+    assert r.returncode == 1 and r.stdout == ""
+    assert "10000" in r.stderr and "out of range" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+# --- the forms of issue 15: times of day, named days, qualifiers, recurrence with a fixed day,
+# calendar periods, events. Every expected value is written from the rule named on its line
+# (docs/deadlines.md), with the calendar facts from the government's notices: Tết Nguyên đán
+# (mùng 1) Giáp Thìn 10/02/2024, Ất Tỵ 29/01/2025, Bính Ngọ 17/02/2026.
+
+T = str | None
+# (phrase, issued, due, due_time, recurrence, kind)
+FORMS: list[tuple[str, date, date | None, T, T, str]] = [
+    # times of day: "trước H giờ ngày D" — D itself, late from H (issue 15)
+    ("trước 17 giờ ngày 12/11/2025", D(2025, 11, 5), D(2025, 11, 12), "17:00", None, "date"),
+    ("trước 15h30 ngày 3/3/2025", D(2025, 2, 20), D(2025, 3, 3), "15:30", None, "date"),
+    ("chậm nhất 9 giờ 00 ngày 21/8/2024", D(2024, 8, 15), D(2024, 8, 21), "09:00", None, "date"),
+    ("nộp trước 16:30 ngày 05/02/2025", D(2025, 1, 20), D(2025, 2, 5), "16:30", None, "date"),
+    ("trước ngày 12/11/2025 lúc 17 giờ", D(2025, 11, 5), D(2025, 11, 12), "17:00", None, "date"),
+    ("hạn chót 10 giờ 30 phút ngày 15/8/2024", D(2024, 8, 1), D(2024, 8, 15), "10:30", None, "date"),
+    # named days: "trước X" the day before X (as "trước ngày D"); "dịp X" the day X
+    ("xong trước Tết Nguyên đán 2026", D(2025, 12, 1), D(2026, 2, 16), None, None, "date"),
+    ("trước Tết Nguyên đán Ất Tỵ", D(2024, 12, 10), D(2025, 1, 28), None, None, "date"),
+    ("hoàn thành trước Tết Bính Ngọ năm 2026", D(2025, 11, 1), D(2026, 2, 16), None, None, "date"),
+    ("trước Tết Nguyên đán Giáp Thìn", D(2023, 12, 1), D(2024, 2, 9), None, None, "date"),
+    ("trả đủ lương thưởng trước Tết", D(2026, 2, 1), D(2026, 2, 16), None, None, "date"),
+    ("trước Tết", D(2025, 3, 1), D(2026, 2, 16), None, None, "date"),  # this year's is over
+    ("trước Tết Dương lịch 2026", D(2025, 11, 1), D(2025, 12, 31), None, None, "date"),
+    ("trước ngày 30/4", D(2025, 3, 10), D(2025, 4, 29), None, None, "date"),
+    ("hoàn thành dịp Quốc khánh", D(2025, 7, 1), D(2025, 9, 2), None, None, "date"),
+    ("vào dịp Quốc khánh 2/9", D(2025, 9, 10), D(2026, 9, 2), None, None, "date"),
+    ("trước Giỗ Tổ Hùng Vương năm 2025", D(2025, 1, 2), D(2025, 4, 6), None, None, "date"),
+    # qualifiers: năm sau / tháng sau / quý tới — the period after the issue date's
+    ("trước ngày 05/02 năm sau", D(2024, 11, 20), D(2025, 2, 4), None, None, "date"),
+    ("chậm nhất ngày 15 tháng 01 năm sau", D(2024, 11, 20), D(2025, 1, 15), None, None, "date"),
+    ("trong tháng sau", D(2024, 3, 18), D(2024, 4, 30), None, None, "date"),
+    ("trong tháng tới", D(2024, 12, 5), D(2025, 1, 31), None, None, "date"),
+    ("đầu tháng sau", D(2024, 3, 18), D(2024, 4, 1), None, None, "date"),
+    ("hoàn thành trong quý tới", D(2024, 3, 18), D(2024, 6, 30), None, None, "date"),
+    ("trong quý tới", D(2024, 11, 5), D(2025, 3, 31), None, None, "date"),
+    ("cuối năm sau", D(2024, 3, 18), D(2025, 12, 31), None, None, "date"),
+    ("trong năm tới", D(2024, 3, 18), D(2025, 12, 31), None, None, "date"),
+    # calendar periods without a number: this week (its Sunday), this month/quarter (art. 146)
+    ("hoàn thành trong tuần", D(2024, 3, 18), D(2024, 3, 24), None, None, "date"),
+    ("trong tuần tới", D(2024, 3, 18), D(2024, 3, 31), None, None, "date"),
+    ("trong tháng", D(2024, 3, 18), D(2024, 3, 31), None, None, "date"),
+    ("trong quý này", D(2024, 5, 10), D(2024, 6, 30), None, None, "date"),
+    # recurrence with a fixed day; due is the first occurrence on/after the issue date
+    ("trước ngày 20 tháng 11 hằng năm", D(2024, 3, 18), D(2024, 11, 19), None, "yearly:11-19", "recurring"),
+    ("ngày 20 tháng 11 hằng năm", D(2024, 12, 1), D(2025, 11, 20), None, "yearly:11-20", "recurring"),
+    # "định kỳ 6 tháng trước ngày 10 tháng 12": 10/12 and six months before it, 10/06; the day before each
+    ("báo cáo định kỳ 6 tháng trước ngày 10 tháng 12", D(2024, 3, 18), D(2024, 6, 9), None, "semiannual:06-09", "recurring"),
+    ("báo cáo định kỳ 6 tháng trước ngày 10 tháng 12", D(2024, 7, 1), D(2024, 12, 9), None, "semiannual:06-09", "recurring"),
+    ("trước ngày 20 của tháng cuối quý", D(2024, 3, 18), D(2024, 3, 19), None, "quarterly:19", "recurring"),
+    ("ngày 20 của tháng cuối quý", D(2024, 3, 25), D(2024, 6, 20), None, "quarterly:20", "recurring"),
+    ("trước ngày 25 tháng cuối quý", D(2009, 5, 26), D(2009, 6, 24), None, "quarterly:24", "recurring"),
+    ("trước 17h00, thứ 6 hằng tuần", D(2017, 2, 26), D(2017, 3, 3), "17:00", "weekly:fri", "recurring"),
+    ("họp vào thứ hai hằng tuần", D(2024, 3, 20), D(2024, 3, 25), None, "weekly:mon", "recurring"),
+    ("trước thứ 6 hằng tuần", D(2024, 3, 18), D(2024, 3, 21), None, "weekly:thu", "recurring"),
+    ("báo cáo trước 15h30 hàng ngày", D(2021, 2, 23), D(2021, 2, 23), "15:30", "daily", "recurring"),
+    ("tổng hợp, báo cáo vào 16h00 hàng ngày", D(2021, 2, 23), D(2021, 2, 23), "16:00", "daily", "recurring"),
+    ("báo cáo hằng ngày", D(2024, 3, 18), D(2024, 3, 18), None, "daily", "recurring"),
+    ("từ ngày 1 đến ngày 5 hằng tháng", D(2024, 3, 18), D(2024, 4, 5), None, "monthly:5", "recurring"),
+    ("báo cáo theo định kỳ", D(2024, 3, 18), None, None, None, "standing"),
+    # events: no date until they happen; the event is named
+    ("trước khi khai giảng năm học", D(2024, 3, 18), None, None, None, "event"),
+    ("sau khi có quyết định phê duyệt", D(2024, 3, 18), None, None, None, "event"),
+    ("ngay sau khi kết thúc Đại hội", D(2020, 6, 1), None, None, None, "event"),
+    ("báo cáo ngay khi có phát hiện sai phạm", D(2019, 12, 1), None, None, None, "event"),
+    ("trong vòng 5 ngày sau khi có kết quả", D(2024, 3, 18), None, None, None, "event"),
+    # … unless the text gives the event's date: then that date (the day before, for "trước")
+    ("trước thời điểm khai mạc Đại hội Đảng 14 (dự kiến bắt đầu từ 19/1 tới)", D(2026, 1, 4), D(2026, 1, 18), None, None, "date"),
+]  # fmt: skip
+
+EVENTS = {
+    "trước khi khai giảng năm học": "khai giảng năm học",
+    "sau khi có quyết định phê duyệt": "có quyết định phê duyệt",
+    "ngay sau khi kết thúc Đại hội": "kết thúc đại hội",
+    "báo cáo ngay khi có phát hiện sai phạm": "có phát hiện sai phạm",
+    "trong vòng 5 ngày sau khi có kết quả": "có kết quả",
+}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "issued", "due", "due_time", "recurrence", "kind"),
+    FORMS,
+    ids=[f"{c[0][:45]}@{c[1]}" for c in FORMS],
+)
+def test_issue_15_forms(
+    phrase: str, issued: date, due: date | None, due_time: T, recurrence: T, kind: str
+) -> None:
+    d = parse_deadline(phrase, issued)
+    got_time = d.due_time.strftime("%H:%M") if d.due_time else None
+    got_rec = str(d.recurrence) if d.recurrence else None
+    assert (d.due, got_time, got_rec, d.kind) == (due, due_time, recurrence, kind)
+    if phrase in EVENTS:
+        assert d.event == EVENTS[phrase]
+
+
+def test_a_purpose_clause_is_not_the_deadline() -> None:
+    # corpus 006: the purposes ("nhằm … trước ngày khai mạc …, … trước Tết …") come first
+    text = (
+        "Theo đó, nhằm tạo điều kiện cho người dân sớm an cư, lạc nghiệp trước ngày khai mạc Đại "
+        "hội Đảng toàn quốc lần thứ XIV, ổn định đời sống trước Tết Nguyên đán Bính Ngọ năm 2026, "
+        "Bộ Tổng tham mưu yêu cầu các đơn vị hoàn thành xây dựng lại trước ngày 12/1/2026."
+    )
+    d = parse_deadline(text, D(2026, 1, 3))
+    assert d.due == D(2026, 1, 11) and d.event is None
+    assert not any("several deadlines" in w for w in d.warnings)
+
+
+def test_recurrence_text_forms_round_trip() -> None:
+    for text in ("daily", "weekly:mon", "quarterly:20", "semiannual:06-09", "weekly:thu"):
+        assert str(Recurrence.parse(text)) == text
+    assert Recurrence.parse("semiannual:06-09").next_due(D(2024, 6, 10)) == D(2024, 12, 9)
+    with pytest.raises(ValueError):
+        Recurrence.parse("weekly:funday")
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20)), max_size=40),
+)
+def test_dropping_nested_matches_agrees_with_the_pairwise_definition(
+    spans: list[tuple[int, int]],
+) -> None:
+    from dondoc.deadlines.grammar import Result
+    from dondoc.deadlines.phrases import _outermost
+
+    found = [(s, s + n, Result(None)) for s, n in spans]
+    pairwise = {
+        (f[0], f[1])
+        for f in found
+        if not any(
+            o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found
+        )
+    }
+    assert {(f[0], f[1]) for f in _outermost(list(found))} == pairwise

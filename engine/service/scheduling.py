@@ -262,6 +262,7 @@ class Scheduling(Commands):
 def period_trigger(rec: Recurrence) -> CronTrigger:
     """APScheduler cron trigger for the start of each period of ``rec``, in Vietnam time."""
     fields: dict[str, str] = {
+        "daily": {},
         "weekly": {"day_of_week": "mon"},
         "monthly": {"day": "1"},
         "quarterly": {"month": "1,4,7,10", "day": "1"},
