@@ -122,7 +122,28 @@ def normalize(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-_Match = tuple[int, int, Result]
+_Match = tuple[int, int, Result, str]
+
+# Forms that name a day (or a repeating day, or an event); a clause's deadline is one of these
+# when it has one, before a period's end ("Thời gian từ nay đến cuối năm 2023 không còn nhiều, …
+# báo cáo chậm nhất trước ngày 20 tháng 12 năm 2023": the 19/12).
+PRECISE = frozenset(
+    {
+        "period",
+        "range of dates",
+        "monthly window",
+        "before date",
+        "on date",
+        "monthly on a day",
+        "quarterly on a day",
+        "yearly on a date",
+        "half-yearly on a date",
+        "daily at a time",
+        "weekly on a day",
+        "named day",
+        "event",
+    }
+)
 
 
 def _outermost(found: list[_Match]) -> list[_Match]:
@@ -158,6 +179,51 @@ def _purpose_filter(norm: str, kept: list[_Match]) -> list[_Match]:
     return out
 
 
+def _scan(norm: str, ctx: Ctx, text: str) -> list[_Match]:
+    found: list[_Match] = []
+    for name, rx, handler in RULES:
+        for m in rx.finditer(norm):
+            try:
+                found.append((m.start(), m.end(), handler(m, ctx), name))
+            except DeadlineError as exc:
+                raise DeadlineError(text, f"{exc.reason} (in {exc.text!r})") from None
+    return _purpose_filter(norm, _outermost(found))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a deadline expression lies in ``normalize(text)``, and whether it names a day."""
+
+    start: int
+    end: int
+    precise: bool
+
+
+def deadline_spans(
+    text: str, issued: date, *, calendar: WorkingCalendar | None = None
+) -> list[Span]:
+    """Every deadline expression in ``text`` (offsets into ``normalize(text)``), in order;
+    none when the text has an unreadable one. Used to cut a sentence between two deadlines."""
+    norm = normalize(text)
+    try:
+        kept = _scan(norm, Ctx(issued, calendar or DEFAULT_CALENDAR), text)
+    except DeadlineError:
+        return []
+    return [
+        Span(s, e, name in PRECISE)
+        for s, e, r, name in kept
+        if r.due is not None or r.event is not None or r.recurrence is not None
+    ]
+
+
+def _rank(norm: str, f: _Match) -> tuple[int, int]:
+    """Which due match a sentence means: one naming a day before a period's end; "vào H giờ"
+    (at) after "trước H giờ" (before); then the first."""
+    if f[3] not in PRECISE:
+        return 2, f[0]
+    return (1 if norm.startswith("vào", f[0]) else 0), f[0]
+
+
 def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None = None) -> Deadline:
     """Read the deadline in ``text`` (a phrase or a whole sentence) issued on ``issued``.
 
@@ -170,22 +236,14 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
     norm = normalize(text)
     if not norm:
         raise DeadlineError(text, "the text is empty; " + EXPECTED)
-    ctx = Ctx(issued, cal)
-    found: list[_Match] = []
-    for _name, rx, handler in RULES:
-        for m in rx.finditer(norm):
-            try:
-                found.append((m.start(), m.end(), handler(m, ctx)))
-            except DeadlineError as exc:
-                raise DeadlineError(text, f"{exc.reason} (in {exc.text!r})") from None
-    kept = _purpose_filter(norm, _outermost(found))
+    kept = _scan(norm, Ctx(issued, cal), text)
     due_matches = [f for f in kept if f[2].due is not None]
     if not due_matches:
         others = [f for f in kept if f[2].start is not None] or [
             f for f in kept if f[2].event is not None
         ]
         if others:
-            s, e, r = others[0]
+            s, e, r, _ = others[0]
             return Deadline(
                 text, None, r.start, None, r.warnings, norm[s:e], r.rule, r.due_time, r.event
             )
@@ -195,16 +253,20 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
                 warnings = ("periodic ('theo định kỳ') but the period is not stated: set it",)
             return Deadline(text, None, None, None, warnings, None, "standing duty: no deadline")
         raise DeadlineError(text, EXPECTED)
-    s, e, result = due_matches[0]
+    chosen = min(due_matches, key=lambda f: _rank(norm, f))
+    s, e, result, _ = chosen
     warnings_l = list(result.warnings)
-    others_due = {f[2].due for f in due_matches[1:] if f[2].due != result.due}
+    others_due = {f[2].due for f in due_matches if f is not chosen and f[2].due != result.due}
     if others_due:
         shown = ", ".join(sorted(d.strftime("%d/%m/%Y") for d in others_due if d))
-        warnings_l.append(f"the text has several deadlines; the first was used (others: {shown})")
-    start = result.start
-    if start is None:
-        start = next((f[2].start for f in kept if f[2].due is None and f[2].start), None)
+        warnings_l.append(
+            f"the text has several deadlines; {result.due:%d/%m/%Y} was used (others: {shown})"
+        )
     assert result.due is not None
+    start = result.start
+    if start is None:  # a start written elsewhere in the sentence ("từ tháng 04/2024 …")
+        starts = [f[2].start for f in kept if f[2].start is not None and f[2].start <= result.due]
+        start = starts[0] if starts else None
     why = cal.why_not_working(result.due)
     if why is not None and result.recurrence is None:
         warnings_l.append(f"the due date {result.due:%d/%m/%Y} is {why}")
