@@ -301,7 +301,7 @@ def _from_date(m: re.Match[str], ctx: Ctx) -> Result:
 
 _MONTH_LEAD = (
     r"(?:(?:trong|hết|cuối|đến\s+hết|đến\s+cuối|trước\s+hết|chậm\s+nhất\s+(?:là\s+)?(?:cuối|hết|trong)|"
-    r"hoàn\s+thành(?:\s+trong)?)|(?P<early>đầu)|(?P<mid>giữa)|(?P<before>trước))"
+    r"hoàn\s+thành(?:\s+trong)?|(?:vào|trong)\s+(?:kỳ|đợt)(?:\s+[^\s\d,.;]+){0,3})|(?P<early>đầu)|(?P<mid>giữa)|(?P<before>trước))"
 )
 
 
@@ -381,7 +381,7 @@ def _half_year(m: re.Match[str], ctx: Ctx) -> Result:
 
 @_rule(
     "year",
-    rf"{_W}(?:(đầu)|(giữa)|(?:cuối|hết|trong|đến\s+hết|trước\s+hết|chậm\s+nhất\s+(?:là\s+)?(?:cuối|hết|trong)))\s+năm"
+    rf"{_W}(?<!dịp\s)(?:(đầu)|(giữa)|(?:cuối|hết|trong|đến\s+hết|trước\s+hết|chậm\s+nhất\s+(?:là\s+)?(?:cuối|hết|trong)))\s+năm"
     rf"(?:\s+(\d{{4,}})(?!\d)|\s+(nay|này|sau|tới)(?![\w]))?(?!\s*(?:học|tài|qua|trước|\d))",
 )
 def _year_rule(m: re.Match[str], ctx: Ctx) -> Result:

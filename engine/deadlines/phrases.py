@@ -265,7 +265,11 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
     assert result.due is not None
     start = result.start
     if start is None:  # a start written elsewhere in the sentence ("từ tháng 04/2024 …")
-        starts = [f[2].start for f in kept if f[2].start is not None and f[2].start <= result.due]
+        starts = [
+            f[2].start
+            for f in kept
+            if f[2].start is not None and (f[2].due is None or f[2].start <= result.due)
+        ]
         start = starts[0] if starts else None
     why = cal.why_not_working(result.due)
     if why is not None and result.recurrence is None:

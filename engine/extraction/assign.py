@@ -5,11 +5,12 @@ listed unit."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from ..deadlines.phrases import Deadline, parse_deadline
+from ..deadlines.phrases import Deadline, normalize, parse_deadline
 from ..errors import DeadlineError
+from .clauses import ACTION, BODY_HEAD
 from .header import unit_phrase
 from .items import task_score
 from .model import Draft
@@ -25,6 +26,62 @@ UNIT_LIST = re.compile(
     r"\b(Giám đốc|Thủ trưởng|lãnh đạo) các (Sở|phòng|đơn vị)\s*:\s*([A-ZĐ&]{2,}(?:\s*,\s*[A-ZĐ&]{2,}\b)+)"
 )
 COOP = re.compile(r"phối hợp với ((?:[^.;]{0,160}))", re.IGNORECASE)
+GENERIC_UNIT = re.compile(
+    r"\b(?:Sở|Phòng|Văn phòng|Trung tâm|UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Ban|Bộ|Cục|Chi cục) [A-ZĐ]"
+)
+DIRECTIVE_VERB = re.compile(
+    r"(?<![\wÀ-ỹ])(?<!bàn )(?<!số )(?<!các )(?<!những )(?<!ý )(?:giao|yêu cầu|đề nghị|kiến nghị|chỉ đạo)"
+    r"(?!\s+(?:này|trên|đó|của|tại))(?:\s+nhiệm\s+vụ)?(?:\s+cho)?\s+",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(r"^(?:[^,]{0,80},\s*)?")
+ADDRESSEE = re.compile(
+    r"(?i:UBND|HĐND|ủy ban|uỷ ban|ban|phòng|sở|văn phòng|trung tâm|lực lượng|bộ|cục|chi cục|tổ|đội|"
+    r"công an|thanh tra|hội|đoàn|trường|viện|cơ quan|các|những|mỗi|từng|giám đốc|chủ tịch|hiệu trưởng|"
+    r"thủ trưởng|trưởng|phó|bí thư|giảng viên|đồng chí|đ/c|cán bộ|công chức|viên chức|lãnh đạo|chủ đầu tư|"
+    r"đơn vị|địa phương|ngành|người|quân|chi bộ|đảng ủy|đảng uỷ|huyện ủy|tỉnh ủy|thành ủy)(?![\wÀ-ỹ])"
+)
+GLUED = re.compile(r"[a-zà-ỹđ]{8,}")  # no Vietnamese syllable has 8 letters: words a page glued
+
+
+def subject_phrase(text: str) -> str | None:
+    """Who a clause addresses, as written: the words between the directive verb (or the start,
+    when the clause opens with a public body) and the first action ("yêu cầu **giám đốc các
+    sở, ban, ngành và chủ tịch UBND các huyện** khẩn trương rà soát", "**Ban Tổ chức Huyện ủy**
+    tham mưu"). Words glued by a web page ("Cácsởgiáodục") end it."""
+    head = text[:400]
+    m = DIRECTIVE_VERB.search(head)
+    lead = _LEAD.match(head)
+    body = lead.end() if lead is not None and BODY_HEAD.match(head[lead.end() :]) else -1
+    if body < 0 and BODY_HEAD.match(head):
+        body = 0
+    first_action = ACTION.search(head, max(body, 0))
+    if body >= 0 and first_action is not None and (m is None or first_action.start() < m.start()):
+        start = (
+            body  # "Ban Tổ chức Huyện ủy tham mưu …", "…, Sở Khoa học và Công nghệ sẽ xây dựng …"
+        )
+    elif m is not None:
+        start = m.end()
+    else:
+        return None
+    action = ACTION.search(head, start)
+    if action is None:
+        return None
+    phrase = head[start : action.start()]
+    if (glued := GLUED.search(phrase)) is not None:
+        phrase = phrase[: phrase.rfind(" ", 0, glued.start()) + 1]
+    words = r"(?:và|cùng|để|thì|phải|cần|được|sẽ|trực tiếp|có trách nhiệm|nghiêm túc|tiếp tục)"
+    phrase = re.sub(rf"^(?:{words}(?![\wÀ-ỹ])\s*)+", "", phrase.strip(" ,:;"))
+    phrase = re.sub(rf"(?:(?<![\wÀ-ỹ]){words}\s*)+$", "", phrase).strip(" ,:;")
+    if not 2 <= len(phrase) <= 250 or not re.search(r"[A-Za-zÀ-ỹĐđ]", phrase):
+        return None
+    if BODY_HEAD.fullmatch(phrase):
+        return None  # "đề nghị Sở tiếp tục …": which Sở, the text does not say
+    if start != body and not ADDRESSEE.match(phrase):
+        return None  # "chỉ đạo chặt chẽ và tổ chức …": an adverb, not someone
+    if re.match(r"(?i)(?:các|những)?\s*(?:nội dung|nhiệm vụ|công việc|việc)\b", phrase):
+        return None
+    return phrase
 
 
 @dataclass
@@ -44,7 +101,7 @@ def _units_in(
     if units is not None:
         found = [(pos, u.name, True) for pos, u in units.find_all(text)]
     if generic:
-        for m in re.finditer(r"\b(?:Sở|Phòng|Văn phòng|Trung tâm|UBND) [A-ZĐ]", text):
+        for m in GENERIC_UNIT.finditer(text):
             if any(abs(m.start() - pos) < 12 for pos, _, _ in found):
                 continue
             found.append((m.start(), unit_phrase(text, m.start()), False))
@@ -62,12 +119,23 @@ def find_who(text: str, inherited: Who, units: UnitsDirectory | None) -> Who:
     main_text = text.replace(coop_text, " ") if coop_text else text
     verb = re.search(r"\b(?:giao|yêu cầu|đề nghị|kiến nghị)\b", main_text, re.IGNORECASE)
     scope = main_text[verb.end() :] if verb else main_text
-    mentioned = _units_in(scope, units, generic=verb is not None)
-    if mentioned:
+    # the addressee comes right after the verb; a unit named further on is something else
+    mentioned = [
+        u
+        for u in _units_in(scope[:600], units, generic=verb is not None)
+        if verb is None or u[0] <= 80
+    ]
+    subject = subject_phrase(main_text)
+    if mentioned and (mentioned[0][2] or subject is None):
         _, name, resolved = mentioned[0]
         who.unit = name
         if not resolved:
             who.flags.append(f"unit {name!r} is not in the units directory")
+    elif subject is not None:
+        resolved_unit = units.resolve(subject) if units is not None else None
+        who.unit = resolved_unit.name if resolved_unit is not None else subject
+        if resolved_unit is None:
+            who.flags.append(f"unit {subject!r} is not in the units directory")
     role = re.search(
         r"\b((?:Phó )?(?:Chánh|Giám đốc|Trưởng)\s+(?:Thanh tra|Văn phòng|phòng|Sở)(?:\s+[A-ZĐ][\wÀ-ỹ&]*)?)",
         scope if verb else "",
@@ -82,12 +150,55 @@ def find_who(text: str, inherited: Who, units: UnitsDirectory | None) -> Who:
 # --- deadlines --------------------------------------------------------------------------------
 
 
-def _deadline(text: str, issued: date) -> tuple[Deadline | None, str | None]:
+NO_DEADLINE = "no deadline found: confirm it is a standing duty, or add one"
+# Two issue dates far apart: a deadline that reads the same from both does not depend on the
+# (unknown) issue date; one that differs ("trước ngày 20.4", "trong tháng tới") cannot be placed.
+PROBES = (date(1950, 6, 15), date(2090, 6, 15))
+CONDITION = re.compile(
+    r"^(?:[^,]{0,60},\s*)?(?:trường hợp|nếu|khi|đối với (?:những|các) (?:vấn đề|trường hợp))\s+(?!có\))([^,.;]{3,100})",
+    re.IGNORECASE,
+)
+
+
+def read_deadline(text: str, issued: date | None) -> tuple[Deadline | None, list[str]]:
+    """The deadline of ``text`` and the flags it needs. Without an issue date, a deadline that
+    depends on it keeps its form (recurrence, event, the phrase) but no date, and is flagged."""
+    if issued is not None:
+        try:
+            return parse_deadline(text, issued), []
+        except DeadlineError:
+            return None, [NO_DEADLINE]
     try:
-        d = parse_deadline(text, issued)
+        a, b = (parse_deadline(text, probe) for probe in PROBES)
     except DeadlineError:
-        return None, "no deadline found: confirm it is a standing duty, or add one"
-    return d, None
+        return None, [NO_DEADLINE]
+    warnings = tuple(w for w in a.warnings if "issue date" not in w)
+    if (a.due, a.start) == (b.due, b.start):
+        return replace(a, warnings=warnings), []
+    unplaced = (
+        f"unplaced: {a.matched!r} depends on the issue date, which the document does not give; "
+        "give --issued"
+    )
+    return replace(
+        a,
+        due=a.due if a.due == b.due else None,
+        start=a.start if a.start == b.start else None,
+        warnings=warnings,
+    ), [unplaced]
+
+
+def attach_deadline(draft: Draft, sentence: str, issued: date | None, why: str) -> None:
+    """Give ``draft`` the deadline of a sentence that closes it (a line below, or earlier)."""
+    deadline, flags = read_deadline(sentence, issued)
+    if deadline is None:
+        return
+    draft.deadline_text = deadline.matched or sentence
+    draft.due, draft.due_time = deadline.due, deadline.due_time
+    draft.start = draft.start or deadline.start
+    draft.recurrence = str(deadline.recurrence) if deadline.recurrence else None
+    draft.event = deadline.event
+    draft.flags = [f for f in draft.flags if f != NO_DEADLINE] + flags + [why + ": check it"]
+    draft.flags.extend(deadline.warnings)
 
 
 def trailing_deadline(text: str) -> str | None:
@@ -101,13 +212,14 @@ def trailing_deadline(text: str) -> str | None:
 
 
 def deadline_of_heading(heading: str) -> str | None:
-    """'Nhiệm vụ trọng tâm tháng 9/2022' → 'trong tháng 9/2022' (a briefing's tasks for a month)."""
+    """'Nhiệm vụ trọng tâm tháng 9/2022' → 'trong tháng 9/2022' (a briefing's tasks for a month;
+    also "tháng 5 năm 2021")."""
     if re.match(r"\s*(?:thực hiện|kết quả|đánh giá)", heading, re.IGNORECASE):
         return None
     if re.search(r"nhiệm vụ", heading, re.IGNORECASE) and (
-        m := re.search(r"tháng\s+\d{1,2}\s*/\s*\d{4}", heading)
+        m := re.search(r"tháng\s+(\d{1,2})\s*(?:/|năm)\s*(\d{4})", heading)
     ):
-        return "trong " + m.group(0)
+        return f"trong tháng {m.group(1)}/{m.group(2)}"
     return None
 
 
@@ -118,22 +230,49 @@ def propose(
     context: str,
     inherited: Who,
     group_deadline: str | None,
-    issued: date,
+    issued: date | None,
     units: UnitsDirectory | None,
     drafts: list[Draft],
     *,
     force_task: bool = False,
 ) -> None:
+    phrase = item if group_deadline is None else f"{item} {group_deadline}"
+    deadline, deadline_flags = read_deadline(phrase, issued)
     score = task_score(item, context)
+    dated = deadline is not None and (
+        deadline.due is not None or deadline.event is not None or deadline.recurrence is not None
+    )
+    marked = (
+        deadline is not None
+        and not deadline.rule.startswith("every ")  # a bare "hàng năm" in a finding
+        and not (deadline.matched or "").startswith("vào")  # "Vào lúc 16 giờ ngày …": when it met
+        and (deadline.due is None or issued is None or deadline.due >= issued)
+    )
+    own = group_deadline is None or (
+        deadline is not None
+        and deadline.matched is not None
+        and deadline.matched not in normalize(group_deadline)
+    )
+    if dated and marked and own and ACTION.search(item):
+        score += 0.4  # an action with a deadline of its own ("UBND quận … báo cáo … trước 16h30")
+    event = deadline.event if deadline is not None else None
+    condition = CONDITION.match(item) if not dated else None
+    if condition is not None and ACTION.search(item):
+        event = condition.group(1).strip()  # "trường hợp có khó khăn, …, kịp thời báo cáo"
+        score += 0.35
     if not force_task and score < 0.3:
         return
     who = find_who(item, inherited, units)
-    phrase = item if group_deadline is None else f"{item} {group_deadline}"
-    deadline, missing = _deadline(phrase, issued)
-    flags = list(who.flags)
-    if missing:
-        flags.append(missing)
-    elif deadline is not None and deadline.due is None and deadline.start is None:
+    flags = list(who.flags) + deadline_flags
+    if condition is not None and event is not None:
+        flags.append(f"conditional duty: when {event}")
+    elif (
+        deadline is not None
+        and deadline.due is None
+        and deadline.start is None
+        and deadline.event is None
+        and deadline.recurrence is None
+    ):
         flags.append("standing duty (no deadline): confirm")
     if deadline is not None:
         flags.extend(deadline.warnings)
@@ -155,6 +294,8 @@ def propose(
             confidence=max(0.05, min(0.95, confidence)),
             source_span=(start, end),
             flags=[*flags, *extra],
+            due_time=deadline.due_time if deadline else None,
+            event=event,
         )
 
     # one draft per leader / named person / listed unit

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .clauses import ACTION
+from .dates import layout_date
 from .model import Header
 
 TYPES = {
@@ -79,7 +81,11 @@ def unit_phrase(text: str, start: int) -> str:
     words: list[str] = []
     for w in re.finditer(r"[^\s,.;:()\n]+", text[start : start + 120]):
         token = w.group(0)
-        if words and (token.lower() in STOP_WORDS or (token == "-" and len(words) > 6)):
+        if words and (
+            (token.islower() and token in STOP_WORDS)
+            or (token == "-" and len(words) > 6)
+            or ACTION.match(text, start + w.start())
+        ):
             break
         if w.start() > 0 and re.search(r"[,.;:()\n]", text[start : start + w.start()]):
             break
@@ -108,7 +114,7 @@ def parse_header(text: str) -> Header:
             except ValueError:
                 pass
     if (m := PLACE_DATE.search(head)) is not None:
-        h.place = m.group(1).strip()
+        h.place = m.group(1).split("|")[-1].strip()  # a header flattened into a "|" table
         day, month, year = m.group(2), m.group(3), m.group(4)
         h.date_text = m.group(0).strip()
         missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
@@ -122,7 +128,10 @@ def parse_header(text: str) -> Header:
             except ValueError:
                 h.warnings.append(f"the date {h.date_text!r} does not exist")
     elif h.date is None:
-        h.warnings.append("no place-and-date line found")
+        h.date, h.date_text, warnings = layout_date(text)
+        h.warnings.extend(warnings)
+        if h.date is None:
+            h.warnings.append("no place-and-date line found")
     for line in head.splitlines()[:25]:
         stripped = line.strip()
         if stripped.upper() == stripped and stripped in TYPES:
@@ -176,6 +185,10 @@ def parse_header(text: str) -> Header:
 def body_start_of(text: str) -> int:
     """Skip the header: start after the place-and-date line / title block."""
     m = PLACE_DATE.search(text[:1500])
+    if m is None:  # no header block: skip a title line, never a first paragraph
+        first = text.lstrip("\n").split("\n", 1)[0].strip()
+        if len(first) > 150 or first.endswith((".", ";", ":", "./.")):
+            return 0
     start = m.end() if m else 0
     nl = text.find("\n", start)
     return nl + 1 if nl >= 0 else start

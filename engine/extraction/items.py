@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .clauses import ACTION, BODY_HEAD
+
 
 @dataclass
 class Node:
@@ -98,18 +100,22 @@ def split_inline(node: Node) -> list[tuple[str, int, int]] | None:
 IMPERATIVE_START = re.compile(
     r"^(?:giao|yêu cầu|đề nghị|kiến nghị|chỉ đạo|khẩn trương|tiếp tục|tăng cường|đẩy mạnh|chấn chỉnh|"
     r"bàn giao|tổ chức|triển khai|rà soát|xây dựng|giải quyết|theo dõi|thường xuyên|chuẩn bị|tham mưu|"
-    r"hoàn thành|làm rõ|bổ sung|khắc phục|thực hiện|nghiên cứu|quán triệt|kiểm tra|báo cáo|phối hợp|"
+    r"hoàn thành|làm rõ|bổ sung|khắc phục|thực hiện(?!\s+(?:kế hoạch|chỉ thị|công văn|văn bản|nghị quyết|"
+    r"quyết định|thông báo|kết luận|chương trình|nghị định|thông tư|ý kiến)\b)|nghiên cứu|quán triệt|kiểm tra|báo cáo|phối hợp|"
     r"duy trì|nâng cao|cần|phải|trước ngày|quá trình .{0,40}yêu cầu|đánh giá .{0,80}bổ sung)",
     re.IGNORECASE,
 )
 STRONG = re.compile(
-    r"(?<!đã )(?<!được )\b(?:yêu cầu|giao đồng chí|giao cho|đề nghị|kiến nghị|phải|cần)\b",
+    r"(?<!đã )(?<!được )(?<!theo )(?<!ứng )(?<!đúng )\b(?:yêu cầu|giao đồng chí|giao cho|đề nghị|kiến nghị|(?-i:phải|cần))\b"
+    r"(?!\s+(?:này|trên|đó))|(?<!đã )\bđược giao\b"
+    r"|(?<!đã )(?<!công tác )\bchỉ đạo\s+(?=(?-i:[A-ZĐ])|các\b|chủ đầu tư\b)",
     re.IGNORECASE,
 )
+ASSIGNED = re.compile(r"(?<!đã )\bđược giao\b", re.IGNORECASE)
 FINDING = re.compile(
     r"\b(?:cho biết|ghi nhận|biểu dương|đánh giá cao|qua kiểm tra|kết quả thanh tra cho thấy|phê bình|"
     r"chưa đạt|chưa kịp thời|chưa thực hiện|chưa có|chỉ đạt|không có biên bản|nguyên nhân|đáng chú ý|"
-    r"tiếp thu|khẳng định|xoay quanh|chậm yêu cầu|chưa chặt chẽ|chưa sâu sát|chưa thể hiện|còn nhiều sai sót)\b",
+    r"tiếp thu|khẳng định|xoay quanh|chỉ ra|cho thấy|chậm yêu cầu|chưa chặt chẽ|chưa sâu sát|chưa thể hiện|còn nhiều sai sót)\b",
     re.IGNORECASE,
 )
 TASK_SECTION = re.compile(
@@ -144,8 +150,15 @@ def task_score(text: str, context: str) -> float:
         score += 0.2
     if FINDING.search(t):
         score -= 0.45
-    if re.search(r"\b(?:đã|được)\b", t[:40]) and not IMPERATIVE_START.match(t):
+    if (
+        re.search(r"\b(?:đã|được)\b", t[:40])
+        and not IMPERATIVE_START.match(t)
+        and not ASSIGNED.search(t[:80])
+    ):
         score -= 0.2
+    action = ACTION.search(t[:160])
+    if BODY_HEAD.match(t) and action is not None and action.start() <= 60 and not FINDING.search(t):
+        score += 0.3  # "Phòng Chính trị, tư tưởng phối hợp … tổ chức …": a body and its action
     return score
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 
@@ -55,6 +55,8 @@ class Draft:
     source_span: tuple[int, int]
     flags: list[str] = field(default_factory=list)
     concerns: str | None = None  # the official a review meeting is about
+    due_time: time | None = None  # "trước 17 giờ ngày …": late from that time on ``due``
+    event: str | None = None  # relative to an event or a condition, when there is no date
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,7 +68,9 @@ class Draft:
             "deadline_text": self.deadline_text,
             "due": self.due.isoformat() if self.due else None,
             "start": self.start.isoformat() if self.start else None,
+            "due_time": self.due_time.strftime("%H:%M") if self.due_time else None,
             "recurrence": self.recurrence,
+            "event": self.event,
             "confidence": round(self.confidence, 2),
             "source_span": list(self.source_span),
             "flags": self.flags,
