@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -226,3 +227,84 @@ def test_truncated_documents_never_crash(cut: int, which: str) -> None:
     assert (
         len(truncated.drafts) <= full + 2
     )  # fewer drafts (a split item may add one), never a crash
+
+
+# --- issue 15: who, no invented year, bounded work ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unit"),
+    [
+        # the body as written between the directive verb and the action, or opening the clause
+        ("Giao Phòng Tài chính - Kế hoạch tham mưu UBND huyện bố trí kinh phí trước ngày 20/5/2024.", "Phòng Tài chính - Kế hoạch"),
+        ("Yêu cầu UBND các phường rà soát, báo cáo kết quả trước ngày 20/5/2024.", "UBND các phường"),
+        ("Đề nghị các chủ đầu tư khẩn trương hoàn thiện hồ sơ thanh toán trước ngày 20/5/2024.", "các chủ đầu tư"),
+        ("Trung tâm Y tế huyện tổ chức tiêm chủng cho trẻ em trong tháng 6/2024.", "Trung tâm Y tế huyện"),
+        ("Phòng Tài chính - Kế hoạch tham mưu UBND huyện phân bổ vốn trong quý III/2024.", "Phòng Tài chính - Kế hoạch"),
+        # words glued by a web page never end up in a unit's name
+        ("Đề nghị Cácsởgiáodụcđàotạo tổ chứcthực hiện báo cáo trước ngày 20/5/2024.", None),
+        ("Giao Sở Nội vụ thựchiện rà soát biên chế trước ngày 20/5/2024.", "Sở Nội vụ"),
+        # "Sở" alone, or an adverb after "chỉ đạo", is nobody
+        ("Đề nghị Sở tiếp tục đẩy mạnh tuyên truyền trước ngày 20/5/2024.", None),
+    ],
+)  # fmt: skip
+def test_unit_as_written(sentence: str, unit: str | None) -> None:
+    (d,) = extract(sentence, issued=date(2024, 5, 2)).drafts
+    assert d.unit == unit
+    assert d.due is not None and d.due.year == 2024
+
+
+def test_no_year_is_invented_without_an_issue_date() -> None:
+    text = "Yêu cầu các đơn vị báo cáo kết quả trước ngày 20.4.\n"
+    (d,) = extract(text).drafts
+    assert d.due is None and any("unplaced" in f for f in d.flags)
+    assert d.deadline_text is not None and "20.4" in d.deadline_text
+    # a written year needs no issue date; a given one places the rest
+    (d,) = extract("Yêu cầu các đơn vị báo cáo kết quả trước ngày 20.4.2021.\n").drafts
+    assert d.due == date(2021, 4, 19)
+    (d,) = extract(text, issued=date(2021, 4, 2)).drafts
+    assert d.due == date(2021, 4, 19)
+    # a recurrence keeps its rule, without a first date
+    (d,) = extract("Các đơn vị gửi báo cáo về Văn phòng trước ngày 20 hàng tháng.\n").drafts
+    assert (d.due, d.recurrence) == (None, "monthly:19")
+
+
+def test_several_deadlines_in_a_paragraph_give_one_draft_each() -> None:
+    text = (
+        "Ngày 02/4/2024, UBND huyện có ý kiến như sau:\n"
+        "Giao Phòng Nội vụ rà soát hồ sơ, báo cáo trước ngày 20.4, Phòng Tài chính - Kế hoạch "
+        "tổng hợp kinh phí, báo cáo trước ngày 2.5; các chủ đầu tư hoàn thiện hồ sơ trong tháng 5.\n"
+    )
+    ex = extract(text)
+    assert ex.header.date == date(2024, 4, 2)
+    assert [(d.unit, d.due) for d in ex.drafts] == [
+        ("Phòng Nội vụ", date(2024, 4, 19)),
+        ("Phòng Tài chính - Kế hoạch", date(2024, 5, 1)),
+        ("các chủ đầu tư", date(2024, 5, 31)),
+    ]
+
+
+def test_each_character_is_read_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linear cost without a clock: the deadline scanner reads at most a few times the text,
+    whatever its size (a quadratic extractor re-reads a growing context for every item)."""
+    from dondoc.deadlines import phrases
+
+    scanned = 0
+    real = phrases._scan
+
+    def counting(norm: str, ctx: object, text: str) -> object:
+        nonlocal scanned
+        scanned += len(norm)
+        return real(norm, ctx, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phrases, "_scan", counting)
+    body = "".join(
+        p.read_text("utf-8") for p in sorted((SEEDS.parent / "corpus").glob("0[0-1]*.txt"))
+    )
+    ratios = []
+    for copies in (2, 8):
+        scanned = 0
+        text = body * copies
+        extract(text, issued=date(2024, 3, 18))
+        ratios.append(scanned / len(text))
+    assert ratios[1] < 6 and ratios[1] < ratios[0] * 1.3, ratios

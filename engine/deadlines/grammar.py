@@ -557,3 +557,34 @@ def _event(m: re.Match[str], ctx: Ctx) -> Result:
             rule="an event with its date given: " + ("the day before it" if before else "that day"),
         )
     return Result(None, event=event, rule="relative to an event: no date until it happens")
+
+
+# What a text must contain for a rule to be worth running (a substring of the normalised text,
+# and whether it needs a digit): a cheap test that spares most regular-expression passes over
+# clauses that cannot match. It only skips rules that could not match anyway.
+NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "period": (("ngày", "tuần", "tháng"), True),
+    "range of dates": (("từ",), True),
+    "monthly window": (("tháng",), True),
+    "range of months": (("tháng",), True),
+    "before date": (("trước",), True),
+    "on date": ((), True),
+    "from date": (("từ",), True),
+    "month": (("tháng",), True),
+    "this or next month": (("tháng",), False),
+    "quarter": (("quý",), False),
+    "this or next quarter": (("quý",), False),
+    "week": (("tuần",), False),
+    "half year": (("tháng",), False),
+    "year": (("năm",), False),
+    "monthly on a day": (("tháng",), True),
+    "quarterly on a day": (("quý",), True),
+    "yearly on a date": (("năm",), True),
+    "half-yearly on a date": (("định kỳ",), True),
+    "once a month": (("lần",), False),
+    "recurring period": (("hàng", "hằng", "mỗi", "định kỳ"), False),
+    "daily at a time": (("ngày",), True),
+    "weekly on a day": (("tuần",), False),
+    "named day": (("tết", "khánh", "giỗ", "giải phóng", "lao động"), False),
+    "event": (("khi", "thời điểm", "trước ngày", "ngay sau"), False),
+}

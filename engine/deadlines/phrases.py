@@ -34,7 +34,7 @@ from ..clock import local_midnight
 from ..errors import DeadlineError
 from .calendar import DEFAULT_CALENDAR, WorkingCalendar
 from .durations import Offset
-from .grammar import RULES, Ctx, Result
+from .grammar import NEEDS, RULES, Ctx, Result
 from .recurrence import Freq, Recurrence
 
 __all__ = [
@@ -179,9 +179,16 @@ def _purpose_filter(norm: str, kept: list[_Match]) -> list[_Match]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _scan(norm: str, ctx: Ctx, text: str) -> list[_Match]:
     found: list[_Match] = []
+    has_digit = _DIGIT.search(norm) is not None
     for name, rx, handler in RULES:
+        words, digit = NEEDS[name]
+        if (digit and not has_digit) or (words and not any(w in norm for w in words)):
+            continue
         for m in rx.finditer(norm):
             try:
                 found.append((m.start(), m.end(), handler(m, ctx), name))

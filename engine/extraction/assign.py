@@ -53,8 +53,8 @@ def subject_phrase(text: str) -> str | None:
     m = DIRECTIVE_VERB.search(head)
     lead = _LEAD.match(head)
     body = lead.end() if lead is not None and BODY_HEAD.match(head[lead.end() :]) else -1
-    if body < 0 and BODY_HEAD.match(head):
-        body = 0
+    if body < 0 and (BODY_HEAD.match(head) or re.match(r"(?:các|những)\s", head)):
+        body = 0  # "…; các chủ đầu tư hoàn thiện hồ sơ …"
     first_action = ACTION.search(head, max(body, 0))
     if body >= 0 and first_action is not None and (m is None or first_action.start() < m.start()):
         start = (

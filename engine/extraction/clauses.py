@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-from ..deadlines.phrases import deadline_spans
+from ..deadlines.phrases import Span, deadline_spans
 
 ACTION = re.compile(
     r"(?<![\wÀ-ỹ])(?:báo cáo|tham mưu|triển khai|thực hiện|theo dõi|tổ chức|xây dựng|rà soát|hoàn thành|"
@@ -110,7 +110,11 @@ ADDRESSING = re.compile(
 )
 
 
-def _starts_new(seg: str, kind: str, current: str, issued: date, bulleted: bool) -> bool:
+def _starts_new(
+    seg: str, seg_dated: bool, kind: str, current: str, current_dated: bool, bulleted: bool
+) -> bool:
+    """Whether ``seg`` (a sentence, or a ';' part: ``kind``) opens a new clause after the clause
+    ``current`` (its head; ``current_dated``: it holds a deadline)."""
     if is_deadline_sentence(seg):
         return False
     if (c := CONNECTIVE.match(seg)) is not None:
@@ -120,7 +124,7 @@ def _starts_new(seg: str, kind: str, current: str, issued: date, bulleted: bool)
         return ADDRESSING.search(seg) is not None or (
             BODY_HEAD.match(rest) is not None and ACTION.search(rest[:80]) is not None
         )
-    if kind == "." and len(current) <= 60 and not deadline_spans(current, issued):
+    if kind == "." and len(current) <= 60 and not current_dated:
         return False  # a title sentence: "Chấn chỉnh công tác văn thư lưu trữ."
     if bulleted:  # a bullet is one task unless someone new is addressed or acts
         if kind == "." and ADDRESSING.search(seg):
@@ -134,11 +138,11 @@ def _starts_new(seg: str, kind: str, current: str, issued: date, bulleted: bool)
         return True
     if kind == ";" and re.match(r"(?i)về\s", seg):
         return True  # "…; Về công tác y tế: …"
-    if kind == ";" and deadline_spans(seg, issued):
+    if kind == ";" and seg_dated:
         # "…; lãnh đạo triển khai … ngay sau khi kết thúc Đại hội" is a task of its own;
         # "…; dự kiến các chức danh … ngay sau đại hội" closes the one before
         verb = re.sub(r"(?i)^(?:lãnh đạo|chỉ đạo)\s+(?=\S)", "", seg)  # "lãnh đạo triển khai …"
-        return ACTION.match(verb) is not None or bool(deadline_spans(current[-400:], issued))
+        return ACTION.match(verb) is not None or current_dated
     return False
 
 
@@ -148,12 +152,31 @@ def split_clauses(text: str, start: int, issued: date, *, bulleted: bool = False
     intro = LIST_INTRO.search(text)
     head, tail = (text, "") if intro is None else (text[: intro.end()], text[intro.end() :])
     clauses: list[Clause] = []
+    pieces: list[list[str]] = []  # joined once at the end: merging stays linear
+    dated: list[bool] = []
+    precise: list[int] = []  # how many deadlines naming a day each clause holds
+    own_spans: list[list[Span] | None] = []  # a one-segment clause's spans, not scanned twice
     for seg, s, e, kind in _segments(head, start):
-        if clauses and not _starts_new(seg, kind, clauses[-1].text, issued, bulleted):
-            last = clauses[-1]
-            last.text, last.end = f"{last.text}{';' if kind == ';' else ''} {seg}", e
+        spans = deadline_spans(seg, issued)
+        seg_dated = bool(spans)
+        n_precise = sum(sp.precise for sp in spans)
+        if clauses and not _starts_new(seg, seg_dated, kind, clauses[-1].text, dated[-1], bulleted):
+            clauses[-1].end = e
+            pieces[-1][-1] += ";" if kind == ";" else ""
+            pieces[-1].append(seg)
+            dated[-1] = dated[-1] or seg_dated
+            precise[-1] += n_precise
+            own_spans[-1] = None
+            if len(clauses[-1].text) <= 60:  # _starts_new looks at a short head only
+                clauses[-1].text = " ".join(pieces[-1])
         else:
             clauses.append(Clause(seg, s, e, continued=bool(clauses)))
+            pieces.append([seg])
+            dated.append(seg_dated)
+            precise.append(n_precise)
+            own_spans.append(spans)
+    for c, words in zip(clauses, pieces, strict=True):
+        c.text = " ".join(words)
     if tail:
         base = start + intro.end()  # type: ignore[union-attr]
         for seg, s, e, _kind in _segments(tail, base):
@@ -163,19 +186,28 @@ def split_clauses(text: str, start: int, issued: date, *, bulleted: bool = False
                 continue
             clauses.append(Clause(seg, s, e, in_list=True, continued=True))
     out: list[Clause] = []
-    for c in clauses:
-        out.extend(_cut_between_deadlines(c, issued))
+    for i, c in enumerate(clauses):
+        if i < len(precise) and precise[i] < 2:
+            out.append(c)  # nothing to cut between
+        else:
+            out.extend(
+                _cut_between_deadlines(c, issued, own_spans[i] if i < len(own_spans) else None)
+            )
     return out
 
 
-def _cut_between_deadlines(c: Clause, issued: date) -> list[Clause]:
+def _cut_between_deadlines(
+    c: Clause, issued: date, known: list[Span] | None = None
+) -> list[Clause]:
     """'… báo cáo ngay khi có phát hiện sai phạm, báo cáo tổng hợp … trước ngày 10/1/2020' →
     two clauses, when both deadlines name a day (or an event) and an action follows the comma.
     One scan of the clause, whatever the number of cuts."""
     flat = " ".join(c.text.split())
     if len(flat.lower()) != len(flat):
         return [c]
-    spans = [sp for sp in deadline_spans(flat, issued) if sp.precise]
+    spans = [
+        sp for sp in (known if known is not None else deadline_spans(flat, issued)) if sp.precise
+    ]
     cuts: list[int] = []
     for a, b in pairwise(spans):
         for m in _COMMA.finditer(flat, a.end, b.start):
