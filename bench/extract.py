@@ -44,7 +44,7 @@ _CUT = re.compile(
 def _base() -> str:
     texts = [p.read_text("utf-8") for p in sorted((DATA / "corpus").glob("*.txt"))]
     texts += [p.read_text("utf-8") for p in sorted((DATA / "seeds").glob("*.txt"))]
-    return "\n\n".join(_CUT.sub("Ghi chú", t) for t in texts) + "\n\n"
+    return "\n\n".join(_CUT.sub("Ghi chú", t.replace("**", "")) for t in texts) + "\n\n"
 
 
 def _sized(unit: str, kb: int) -> str:

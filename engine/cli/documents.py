@@ -156,10 +156,12 @@ def _print_extraction(result: Any) -> None:
     for i, d in enumerate(result.drafts):
         who = " / ".join(x for x in (d.unit, d.assignee, d.concerns) if x) or "—"
         due = (
-            d.due.strftime("%d/%m/%Y")
+            d.due.strftime("%d/%m/%Y") + (d.due_time.strftime(" %H:%M") if d.due_time else "")
             if d.due
             else ("từ " + d.start.strftime("%d/%m/%Y") if d.start else "—")
         )
+        if d.event and not d.due:
+            due = f"khi: {d.event}"[:40]  # relative to an event: no date until it happens
         table.add_row(str(i), d.text[:90], who, due, f"{d.confidence:.2f}", "; ".join(d.flags)[:60])
     out.print(table)
 

@@ -180,14 +180,16 @@ def _purpose_filter(norm: str, kept: list[_Match]) -> list[_Match]:
 
 
 _DIGIT = re.compile(r"\d")
+_KEYWORDS = frozenset(w for words, _ in NEEDS.values() for w in words)
 
 
 def _scan(norm: str, ctx: Ctx, text: str) -> list[_Match]:
     found: list[_Match] = []
     has_digit = _DIGIT.search(norm) is not None
+    present = {w for w in _KEYWORDS if w in norm}  # one substring test per key word
     for name, rx, handler in RULES:
         words, digit = NEEDS[name]
-        if (digit and not has_digit) or (words and not any(w in norm for w in words)):
+        if (digit and not has_digit) or (words and present.isdisjoint(words)):
             continue
         for m in rx.finditer(norm):
             try:

@@ -30,7 +30,8 @@ GENERIC_UNIT = re.compile(
     r"\b(?:Sở|Phòng|Văn phòng|Trung tâm|UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Ban|Bộ|Cục|Chi cục) [A-ZĐ]"
 )
 DIRECTIVE_VERB = re.compile(
-    r"(?<![\wÀ-ỹ])(?<!bàn )(?<!số )(?<!các )(?<!những )(?<!ý )(?:giao|yêu cầu|đề nghị|kiến nghị|chỉ đạo)"
+    r"(?<![\wÀ-ỹ])(?<!bàn )(?<!số )(?<!các )(?<!những )(?<!ý )(?<!được )"
+    r"(?:giao(?!\s+thông)|yêu cầu|đề nghị|kiến nghị|chỉ đạo)"
     r"(?!\s+(?:này|trên|đó|của|tại))(?:\s+nhiệm\s+vụ)?(?:\s+cho)?\s+",
     re.IGNORECASE,
 )
@@ -52,7 +53,12 @@ def subject_phrase(text: str) -> str | None:
     head = text[:400]
     m = DIRECTIVE_VERB.search(head)
     lead = _LEAD.match(head)
-    body = lead.end() if lead is not None and BODY_HEAD.match(head[lead.end() :]) else -1
+    after = head[lead.end() :] if lead is not None else head
+    body = (
+        lead.end()
+        if lead is not None and (BODY_HEAD.match(after) or re.match(r"(?:các|những)\s", after))
+        else -1
+    )
     if body < 0 and (BODY_HEAD.match(head) or re.match(r"(?:các|những)\s", head)):
         body = 0  # "…; các chủ đầu tư hoàn thiện hồ sơ …"
     first_action = ACTION.search(head, max(body, 0))
@@ -70,7 +76,7 @@ def subject_phrase(text: str) -> str | None:
     phrase = head[start : action.start()]
     if (glued := GLUED.search(phrase)) is not None:
         phrase = phrase[: phrase.rfind(" ", 0, glued.start()) + 1]
-    words = r"(?:và|cùng|để|thì|phải|cần|được|sẽ|trực tiếp|có trách nhiệm|nghiêm túc|tiếp tục)"
+    words = r"(?:và|cùng|để|thì|phải|cần|được giao|được|sẽ|đã|trực tiếp|có trách nhiệm|nghiêm túc|tiếp tục)"
     phrase = re.sub(rf"^(?:{words}(?![\wÀ-ỹ])\s*)+", "", phrase.strip(" ,:;"))
     phrase = re.sub(rf"(?:(?<![\wÀ-ỹ]){words}\s*)+$", "", phrase).strip(" ,:;")
     if not 2 <= len(phrase) <= 250 or not re.search(r"[A-Za-zÀ-ỹĐđ]", phrase):

@@ -33,9 +33,11 @@ ACTION = re.compile(
     r"tổng hợp|gửi|nộp|cập nhật|khắc phục|sửa chữa|giải quyết|xử lý|lập|bàn giao|chủ trì|nghiên cứu|"
     r"đề xuất|quán triệt|rà soát|thu|chi trả|thanh toán|đôn đốc|bảo đảm|đảm bảo|quan tâm|tập trung|"
     r"khẩn trương|nâng cao|củng cố|sắp xếp|duy trì|chuyển|ban hành|trình|phấn đấu|cung cấp|thông báo)"
-    r"(?![\wÀ-ỹ])",
-    re.IGNORECASE,
+    r"(?![\wÀ-ỹ])"
 )
+# the same verbs opening a clause, capitalised or not ("Tổ chức các cuộc họp …"); mid-sentence a
+# capital letter is a name ("Ban Tổ chức Huyện ủy"), never an action
+ACTION_AT_START = re.compile(ACTION.pattern, re.IGNORECASE)
 _NOT_NOUN = r"(?!\s+(?:này|trên|đó|của|tại|thêm|nhiều))"
 DIRECTIVE_START = re.compile(
     r"^(?:[^,]{0,80},\s*)?(?:giao|yêu cầu|đề nghị|kiến nghị|chỉ đạo|khẩn trương|tiếp tục|tăng cường|"
@@ -142,7 +144,7 @@ def _starts_new(
         # "…; lãnh đạo triển khai … ngay sau khi kết thúc Đại hội" is a task of its own;
         # "…; dự kiến các chức danh … ngay sau đại hội" closes the one before
         verb = re.sub(r"(?i)^(?:lãnh đạo|chỉ đạo)\s+(?=\S)", "", seg)  # "lãnh đạo triển khai …"
-        return ACTION.match(verb) is not None or current_dated
+        return ACTION_AT_START.match(verb) is not None or current_dated
     return False
 
 
@@ -212,7 +214,7 @@ def _cut_between_deadlines(
     for a, b in pairwise(spans):
         for m in _COMMA.finditer(flat, a.end, b.start):
             right = flat[m.end() : m.end() + 200]
-            if ACTION.match(right) or (BODY_HEAD.match(right) and ACTION.search(right)):
+            if ACTION_AT_START.match(right) or (BODY_HEAD.match(right) and ACTION.search(right)):
                 cuts.append(m.start())
                 break
     if not cuts:
