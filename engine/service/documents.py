@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ..clock import local_date
+from ..core.actors import Actor
 from ..deadlines.status import (
     Status,
     days_late,
@@ -31,8 +32,12 @@ class Documents(Queries):
         against: str = "current",
         scope: str | None = None,
         report_to: str | None = None,
+        actor: Actor | None = None,
     ) -> dict[str, Any]:
-        """The context a document template is rendered with (see :meth:`render_document`)."""
+        """The context a document template is rendered with (see :meth:`render_document`).
+
+        A report covers what ``actor`` may see (everything when None); its rows are plain
+        data (``rows``, ``totals``, ``overdue``) for any writer."""
         now = self.clock.now()
         base: dict[str, Any] = {
             "office": asdict(office or Office()),
@@ -41,17 +46,15 @@ class Documents(Queries):
             "directive_issuer": "",
         }
         if is_report(template):
-            rows = self.statistics(against=against)
+            rows = self.statistics(against=against, actor=actor)
             statuses = [s.value for s in Status]
             totals = {s: sum(r.counts[Status(s)] for r in rows) for s in statuses}
             totals["total"] = sum(r.total for r in rows)
             overdue = []
-            for d in self.directives(open_only=True):
+            for d in self.overdue(against=against, actor=actor):  # most late first
                 due = d.original_due if against == "original" else d.due
-                if due is not None and local_date(now) > due:
-                    names = self._directive_context(d, now)["directive"]
-                    overdue.append({**names, "days_late": days_late(due, local_date(now))})
-            overdue.sort(key=lambda x: -x["days_late"])
+                names = self._directive_context(d, now)["directive"]
+                overdue.append({**names, "days_late": days_late(due, local_date(now))})
             return {
                 **base,
                 "rows": [
@@ -85,9 +88,11 @@ class Documents(Queries):
         against: str = "current",
         scope: str | None = None,
         report_to: str | None = None,
+        actor: Actor | None = None,
     ) -> bytes:
-        """Render ``template`` for a directive (or, for ``progress_report``, for all of them)
-        as ``html``, ``txt`` or ``pdf``. Returns bytes (UTF-8 for html and txt)."""
+        """Render ``template`` for a directive (or, for ``progress_report``, for all of them
+        ``actor`` may see) as ``html``, ``txt`` or ``pdf``. Returns bytes (UTF-8 for html and
+        txt)."""
         if fmt not in ("html", "txt", "pdf"):
             raise PayloadError("format", "expected html, txt or pdf")
         context = self.document_context(
@@ -97,6 +102,7 @@ class Documents(Queries):
             against=against,
             scope=scope,
             report_to=report_to,
+            actor=actor,
         )
         if fmt == "txt":
             msg = self.renderer.render_text(template, context)

@@ -1,35 +1,72 @@
-"""Reads: directives, statistics, history, allowed triggers, and the visibility rule."""
+"""Reads: directives, statistics, history, allowed triggers, and the visibility rule.
+
+Every read a caller faces goes through one visibility rule: :meth:`Queries.can_see` states it
+in Python (the reference, for one directive), :meth:`Queries.viewer` reduces it to what the SQL
+of :mod:`dondoc.store.listing` needs, and a test keeps both equal on random data. Lists,
+counts, single directives, statistics and the progress report are filtered, paged and counted
+in SQL; only the rows of a page become :class:`Directive` records.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
 
 from ..clock import local_date
 from ..core.actors import Actor
 from ..core.records import AuditEvent, Directive
-from ..deadlines.status import (
-    GridRow,
-    Status,
-    grid,
-    progress_status,
-)
+from ..deadlines.status import GridRow, Status
 from ..errors import (
     NotFound,
     PayloadError,
     PermissionDenied,
 )
-from .base import EngineBase, completed_on, event_record
+from ..store.listing import (
+    EVERYONE,
+    GROUPINGS,
+    Filters,
+    StatusBasis,
+    Viewer,
+    conditions,
+    visible,
+)
+from ..store.repository import Repository
+from ..store.tables import DirectiveRow, possible_id
+from .base import EngineBase, event_record
+
+
+class Visible(Protocol):
+    """What the visibility rule reads of a directive (a record or a command's row)."""
+
+    @property
+    def assignee(self) -> str | None: ...
+    @property
+    def assigner(self) -> str | None: ...
+    @property
+    def reviewer(self) -> str | None: ...
+    @property
+    def lead_unit(self) -> str | None: ...
+    @property
+    def cooperating_units(self) -> Iterable[str]: ...
+    @property
+    def done_at(self) -> Any: ...
+    @property
+    def is_open(self) -> bool: ...
 
 
 class Queries(EngineBase):
-    """Queries; every one a caller faces goes through :meth:`can_see`."""
+    """Queries; every one a caller faces goes through the visibility rule."""
 
     @staticmethod
-    def can_see(actor: Actor, d: Directive) -> bool:
+    def can_see(actor: Actor, d: Visible) -> bool:
         """Visibility: admins see everything; people see what they are assigned, assigned,
         or review; a unit sees the directives it leads or cooperates on; a reviewer by role
-        sees what awaits review (a done state)."""
+        sees what awaits review (a done state).
+
+        The reference for :meth:`viewer` (the same rule in SQL): change both together."""
         if "admin" in actor.roles:
             return True
         if actor.id in (d.assignee, d.assigner, d.reviewer):
@@ -40,20 +77,58 @@ class Queries(EngineBase):
             return True
         return "reviewer" in actor.roles and d.done_at is not None and d.is_open
 
+    @staticmethod
+    def viewer(actor: Actor | None) -> Viewer:
+        """:meth:`can_see` for SQL (:func:`dondoc.store.listing.visible`); None sees everything
+        (the embedding back-end or the command line, which hold the database anyway)."""
+        if actor is None or "admin" in actor.roles:
+            return EVERYONE
+        return Viewer(person=actor.id, unit=actor.unit, awaiting_review="reviewer" in actor.roles)
+
+    def status_basis(self, repo: Repository, against: str = "current") -> StatusBasis:
+        """Today, the last due date still "due soon" and the cancelled states, for the SQL
+        status (see :class:`dondoc.store.listing.StatusBasis`)."""
+        today = local_date(self.clock.now())
+        # due in (today, D] holds at most N working days iff D is before the (N+1)-th one
+        soon_until = self.calendar.add_working_days(today, self.due_soon_days + 1) - timedelta(1)
+        cancelled = []
+        for workflow, version in repo.workflow_versions():
+            spec = self._compiled(repo, workflow, version).spec
+            cancelled += [
+                (workflow, version, st.id)
+                for st in spec.states
+                if st.final and st.outcome == "cancelled"
+            ]
+        return StatusBasis(today, soon_until, tuple(sorted(cancelled)), against)
+
     def visible_directives(
-        self, actor: Actor, *, limit: int | None = None, offset: int = 0, **filters: Any
+        self,
+        actor: Actor,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        after: int | None = None,
+        **filters: Any,
     ) -> list[Directive]:
         """What :meth:`directives` returns for ``filters``, restricted to what ``actor`` may
-        see, then paged (``offset``, ``limit``)."""
-        items = [d for d in self.directives(**filters) if self.can_see(actor, d)]
-        return items[offset : None if limit is None else offset + limit]
+        see, in creation order: after the id ``after`` (keyset paging), ``offset`` skipped,
+        at most ``limit``."""
+        return self._list(self.viewer(actor), filters, after=after, limit=limit, offset=offset)
+
+    def count_visible(self, actor: Actor | None, **filters: Any) -> int:
+        """How many directives :meth:`visible_directives` would list without paging."""
+        with self._tx() as repo:
+            return repo.count(self._where(repo, self.viewer(actor), filters))
 
     def get_visible(self, directive_id: int, actor: Actor) -> Directive:
         """A directive ``actor`` may see; NotFound otherwise (its existence is not revealed)."""
-        d = self.get(directive_id)
-        if not self.can_see(actor, d):
-            raise NotFound("directive", directive_id)
-        return d
+        with self._tx() as repo:
+            if possible_id(directive_id):
+                where = [DirectiveRow.id == directive_id, visible(self.viewer(actor), repo.dialect)]
+                row = repo.s.scalars(sa.select(DirectiveRow).where(*where)).first()
+                if row is not None:
+                    return self._to_record(repo, row)
+        raise NotFound("directive", directive_id)
 
     def get(self, directive_id: int) -> Directive:
         with self._tx() as repo:
@@ -75,33 +150,62 @@ class Queries(EngineBase):
         due_from: date | None = None,
         due_to: date | None = None,
         status: str | None = None,
+        text: str | None = None,
+        after: int | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Directive]:
-        """Directives matching every filter given, in creation order.
+        """Directives matching every filter given, in creation order (all of them: no
+        visibility rule; adapters use :meth:`visible_directives`).
 
         ``due_from``/``due_to`` bound the (current) due date, inclusive; ``status`` is a value
-        of the grid (computed as of the clock's today, so it filters after loading).
+        of the grid as of the clock's today; ``text`` a case-insensitive part of the title or
+        content. Paging: ``after`` an id (keyset), ``offset``, ``limit``.
         """
+        filters = {
+            "workflow": workflow,
+            "state": state,
+            "unit": unit,
+            "assignee": assignee,
+            "parent_id": parent_id,
+            "open_only": open_only,
+            "doc_number": doc_number,
+            "due_from": due_from,
+            "due_to": due_to,
+            "status": status,
+            "text": text,
+        }
+        return self._list(EVERYONE, filters, after=after, limit=limit, offset=offset)
+
+    def _where(
+        self, repo: Repository, viewer: Viewer, filters: dict[str, Any], against: str = "current"
+    ) -> list[sa.ColumnElement[bool]]:
+        try:
+            f = Filters(**filters)
+        except TypeError as exc:
+            raise PayloadError("filters", str(exc)) from None
+        if f.status is not None and f.status not in {s.value for s in Status}:
+            raise PayloadError("status", f"expected one of {', '.join(s.value for s in Status)}")
+        if f.parent_id is not None and not possible_id(f.parent_id):
+            raise PayloadError("parent_id", "not a directive id")
+        basis = self.status_basis(repo, against)
+        return conditions(f, viewer, basis, repo.dialect)
+
+    def _list(
+        self,
+        viewer: Viewer,
+        filters: dict[str, Any],
+        *,
+        after: int | None,
+        limit: int | None,
+        offset: int,
+    ) -> list[Directive]:
+        if offset < 0 or (limit is not None and limit < 0):
+            raise PayloadError("limit", "paging bounds must not be negative")
         with self._tx() as repo:
-            rows = repo.query_directives(
-                workflow=workflow,
-                state=state,
-                unit=unit,
-                assignee=assignee,
-                parent_id=parent_id,
-                open_only=open_only,
-                doc_number=doc_number,
-                due_from=due_from,
-                due_to=due_to,
-                limit=None if status is not None else limit,
-                offset=0 if status is not None else offset,
-            )
-            records = [self._to_record(repo, r) for r in rows]
-        if status is not None:
-            records = [d for d in records if d.status == status]
-            records = records[offset : None if limit is None else offset + limit]
-        return records
+            where = self._where(repo, viewer, filters)
+            rows = repo.page(where, after=after, limit=limit, offset=offset)
+            return [self._to_record(repo, r) for r in rows]
 
     def statistics(
         self,
@@ -110,35 +214,46 @@ class Queries(EngineBase):
         against: str = "current",
         workflow: str | None = None,
         parent_id: int | None = None,
+        actor: Actor | None = None,
     ) -> list[GridRow]:
-        """The status grid per ``by`` (lead_unit, assignee or workflow), as of the clock's today.
+        """The status grid per ``by`` as of the clock's today, over what ``actor`` may see
+        (everything when None): one GROUP BY in SQL.
 
-        ``against="original"`` judges items by their original due date, ignoring extensions.
+        ``by``: lead_unit, assignee, workflow, or a period of the due date (year, quarter,
+        month; keys ``2024``, ``2024-Q2``, ``2024-06``). ``against="original"`` judges items by
+        their original due date, ignoring extensions.
         Per lead unit, only the unit's own directives count: a cooperating unit's contribution is
         cooperation, not lead (see ``unit_involvement``), and a sub-directive delegated inside the
         unit is part of its parent (per assignee and workflow, they count).
         """
-        if by not in ("lead_unit", "assignee", "workflow"):
-            raise PayloadError("by", "expected lead_unit, assignee or workflow")
+        if by not in GROUPINGS:
+            raise PayloadError("by", f"expected {', '.join(GROUPINGS)}")
         if against not in ("current", "original"):
             raise PayloadError("against", "expected current or original")
-        today = local_date(self.clock.now())
-        pairs: list[tuple[str, Status]] = []
-        for d in self.directives(workflow=workflow, parent_id=parent_id):
-            if by == "lead_unit" and d.kind != "directive":
-                continue
-            due = d.original_due if against == "original" else d.due
-            done_on = completed_on(d.done_at, cancelled=d.outcome == "cancelled")
-            st = progress_status(
-                due,
-                today,
-                completed_on=done_on,
-                cancelled=d.outcome == "cancelled",
-                due_soon_days=self.due_soon_days,
-                calendar=self.calendar,
+        with self._tx() as repo:
+            filters = {"workflow": workflow, "parent_id": parent_id}
+            where = self._where(repo, self.viewer(actor), filters, against)
+            if by == "lead_unit":
+                where.append(DirectiveRow.__table__.c.kind == "directive")
+            counts = repo.grid(by, where, self.status_basis(repo, against))
+        per: dict[str, dict[Status, int]] = {}
+        for key, status, n in counts:
+            per.setdefault(key, dict.fromkeys(Status, 0))[Status(status)] += n
+        return [GridRow(k, c) for k, c in sorted(per.items())]
+
+    def overdue(self, *, against: str = "current", actor: Actor | None = None) -> list[Directive]:
+        """Open directives past their due date (``against`` the current or original one) that
+        ``actor`` may see, most late first: the progress report's list."""
+        with self._tx() as repo:
+            basis = self.status_basis(repo, against)
+            where = self._where(repo, self.viewer(actor), {"open_only": True}, against)
+            due = DirectiveRow.original_due if against == "original" else DirectiveRow.due
+            stmt = (
+                sa.select(DirectiveRow)
+                .where(*where, due < basis.today)
+                .order_by(due, DirectiveRow.id)
             )
-            pairs.append((str(getattr(d, by) or "(chưa xác định)"), st))
-        return grid(pairs)
+            return [self._to_record(repo, r) for r in repo.s.scalars(stmt)]
 
     def history(self, directive_id: int) -> list[AuditEvent]:
         """The directive's audit trail, oldest first."""

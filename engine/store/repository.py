@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .listing import (
+    StatusBasis,
+    count_query,
+    grid_query,
+    page_query,
+    register_sqlite_functions,
+)
 from .statements import Sql, Statements
 from .tables import (
     DirectiveRow,
@@ -150,41 +158,41 @@ class Repository:
     def workflow_version(self, workflow: str, version: int) -> WorkflowVersionRow | None:
         return self.s.get(WorkflowVersionRow, (workflow, version))
 
-    def query_directives(
+    # --- the read side (see :mod:`.listing`) ----------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        bind = self.s.get_bind()
+        return bind.dialect.name
+
+    def _sqlite_functions(self) -> None:
+        if self.dialect == "sqlite":
+            register_sqlite_functions(self.s.connection().connection.dbapi_connection)
+
+    def page(
         self,
+        where: Sequence[sa.ColumnElement[bool]],
         *,
-        workflow: str | None = None,
-        state: str | None = None,
-        unit: str | None = None,
-        assignee: str | None = None,
-        parent_id: int | None = None,
-        open_only: bool = False,
-        due_from: date | None = None,
-        due_to: date | None = None,
-        doc_number: str | None = None,
+        after: int | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[DirectiveRow]:
-        stmt = sa.select(DirectiveRow)
-        if workflow is not None:
-            stmt = stmt.where(DirectiveRow.workflow == workflow)
-        if state is not None:
-            stmt = stmt.where(DirectiveRow.state == state)
-        if unit is not None:
-            stmt = stmt.where(DirectiveRow.lead_unit == unit)
-        if assignee is not None:
-            stmt = stmt.where(DirectiveRow.assignee == assignee)
-        if parent_id is not None:
-            stmt = stmt.where(DirectiveRow.parent_id == parent_id)
-        if open_only:
-            stmt = stmt.where(DirectiveRow.is_open.is_(True))
-        if due_from is not None:
-            stmt = stmt.where(DirectiveRow.due >= due_from)
-        if due_to is not None:
-            stmt = stmt.where(DirectiveRow.due <= due_to)
-        if doc_number is not None:
-            stmt = stmt.where(DirectiveRow.doc_number == doc_number)
-        stmt = stmt.order_by(DirectiveRow.id).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+        """Directives matching ``where`` in creation order (see :func:`.listing.page_query`)."""
+        self._sqlite_functions()
+        stmt = page_query(where, after=after, limit=limit, offset=offset)
         return list(self.s.scalars(stmt))
+
+    def count(self, where: Sequence[sa.ColumnElement[bool]]) -> int:
+        self._sqlite_functions()
+        return int(self.s.scalar(count_query(where)) or 0)
+
+    def grid(
+        self, by: str, where: Sequence[sa.ColumnElement[bool]], basis: StatusBasis
+    ) -> list[tuple[str, str, int]]:
+        """(key, status, count) per group and status (see :func:`.listing.grid_query`)."""
+        self._sqlite_functions()
+        rows = self.s.execute(grid_query(by, where, basis, self.dialect))
+        return [(str(k), str(st), int(n)) for k, st, n in rows]
+
+    def workflow_versions(self) -> list[tuple[str, int]]:
+        rows = self.s.execute(sa.select(WorkflowVersionRow.workflow, WorkflowVersionRow.version))
+        return [(w, v) for w, v in rows]

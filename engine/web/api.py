@@ -35,6 +35,17 @@ from .dashboard import install as install_dashboard
 from .evaluation_api import install as install_evaluation
 from .moves_api import install as install_moves
 
+StatusName = Literal[
+    "completed_on_time",
+    "completed_late",
+    "in_progress_on_time",
+    "due_soon",
+    "in_progress_overdue",
+    "no_deadline",
+    "cancelled",
+]
+
+
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
 
@@ -255,20 +266,36 @@ def create_app(
     @app.get("/api/directives", responses=ERRORS, tags=["directives"])
     def list_directives(
         who: Me,
-        unit: str | None = None,
-        assignee: str | None = None,
-        state: str | None = None,
-        workflow: str | None = None,
+        request: Request,
+        response: Response,
+        unit: Annotated[str | None, Query(max_length=200)] = None,
+        assignee: Annotated[str | None, Query(max_length=200)] = None,
+        state: Annotated[str | None, Query(max_length=64)] = None,
+        workflow: Annotated[str | None, Query(max_length=64)] = None,
         status: Annotated[
-            str | None, Query(description="a status of the grid, e.g. in_progress_overdue")
+            StatusName | None, Query(description="a status of the grid, e.g. in_progress_overdue")
         ] = None,
         due_from: date | None = None,
         due_to: date | None = None,
-        doc_number: str | None = None,
+        doc_number: Annotated[str | None, Query(max_length=100)] = None,
+        parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        q: Annotated[
+            str | None, Query(max_length=200, description="words of the title or content")
+        ] = None,
         open_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        after: Annotated[
+            int | None,
+            Query(
+                ge=0,
+                le=2**31 - 1,
+                description="keyset paging: the id of the last directive of the previous page "
+                "(the `Link: rel=next` header gives the next page's address)",
+            ),
+        ] = None,
     ) -> list[DirectiveOut]:
+        """Directives the caller may see, in creation order, one page at a time."""
         items = engine.visible_directives(
             who,
             unit=unit,
@@ -276,13 +303,20 @@ def create_app(
             state=state,
             workflow=workflow,
             doc_number=doc_number,
+            parent_id=parent_id,
             open_only=open_only,
             status=status,
             due_from=due_from,
             due_to=due_to,
+            text=q or None,
+            after=after,
             limit=limit,
             offset=offset,
         )
+        if len(items) == limit:
+            params = {k: v for k, v in request.query_params.items() if k not in ("after", "offset")}
+            nxt = request.url.replace_query_params(**params, after=items[-1].id)
+            response.headers["Link"] = f'<{nxt}>; rel="next"'
         return [DirectiveOut.of(d) for d in items]
 
     @app.post("/api/directives", status_code=201, responses=ERRORS, tags=["directives"])
@@ -369,18 +403,20 @@ def create_app(
         if not template.endswith("_report"):
             raise PayloadError("template", "report templates are named *_report")
         return _document(
-            engine.render_document(template, fmt=format, against=against), template, format
+            engine.render_document(template, fmt=format, against=against, actor=who),
+            template,
+            format,
         )
 
     @app.get("/api/statistics", responses=ERRORS, tags=["statistics"])
     def statistics(
         who: Me,
-        by: Literal["lead_unit", "assignee", "workflow"] = "lead_unit",
+        by: Literal["lead_unit", "assignee", "workflow", "year", "quarter", "month"] = "lead_unit",
         against: Literal["current", "original"] = "current",
     ) -> list[GridRowOut]:
-        rows = engine.statistics(by=by, against=against)
-        if "admin" not in who.roles and "reviewer" not in who.roles:
-            rows = [r for r in rows if r.key in (who.unit, who.id)]  # a unit sees its own row
+        """The status grid over the directives the caller may see, per unit, person,
+        workflow or period of the due date."""
+        rows = engine.statistics(by=by, against=against, actor=who)
         return [
             GridRowOut(key=r.key, total=r.total, counts={s.value: n for s, n in r.counts.items()})
             for r in rows

@@ -8,10 +8,10 @@ the query string). Thin: every page calls Engine methods only.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..clock import VN_TZ
@@ -21,6 +21,8 @@ from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
 from .auth import TOKEN_COOKIE
+
+PAGE_SIZE = 50  # directives per dashboard page
 
 STATUS_COLOURS = {
     "completed_on_time": "#2e7d32",
@@ -102,25 +104,41 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
 
     @app.get("/", include_in_schema=False)
     def index(
-        request: Request, state: str = "", status: str = "", unit: str = "", q: str = ""
+        request: Request,
+        state: str = "",
+        status: str = "",
+        unit: str = "",
+        q: str = "",
+        page_arg: Annotated[str, Query(alias="page", max_length=9)] = "1",
     ) -> Response:
         who = auth(request)
         if who is None:
             return RedirectResponse("/login", status_code=303)
+        filters = {"state": state, "status": status, "unit": unit, "q": q}
+        chosen: dict[str, Any] = {
+            "state": state[:64] or None,
+            "unit": unit[:200] or None,
+            "status": status if status in {s.value for s in Status} else None,
+            "text": q[:200] or None,
+        }
+        total = engine.count_visible(who, **chosen)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page_no = min(max(1, int(page_arg) if page_arg.isdigit() else 1), pages)
         items = engine.visible_directives(
-            who, state=state or None, unit=unit or None, status=status or None
+            who, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **chosen
         )
-        if q:
-            items = [d for d in items if q.lower() in (d.title + " " + d.content).lower()]
         states = sorted(
             {(s.id, s.label) for c in engine.workflows for s in c.spec.states}, key=lambda x: x[1]
         )
+        query = {k: v for k, v in filters.items() if v}
         return page(
             "list",
             request,
             who,
             items=[row(d) for d in items],
-            filters={"state": state, "status": status, "unit": unit, "q": q},
+            total=total,
+            paging=_page_links(page_no, pages, query),
+            filters=filters,
             states=[{"id": i, "label": label} for i, label in states],
         )
 
@@ -230,9 +248,9 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         who = auth(request)
         if who is None:
             return RedirectResponse("/login", status_code=303)
-        rows = engine.statistics(against="original" if against == "original" else "current")
-        if "admin" not in who.roles and "reviewer" not in who.roles:
-            rows = [r for r in rows if r.key == who.unit]
+        rows = engine.statistics(
+            against="original" if against == "original" else "current", actor=who
+        )
         shown = [s for s in Status if s is not Status.CANCELLED]
         table = [
             {
@@ -254,6 +272,27 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             chart=_chart(table),
             involvement=involvement,
         )
+
+
+def _page_links(current: int, pages: int, query: dict[str, str]) -> dict[str, Any]:
+    """Links to the first, last and nearby pages of a list (with its filters)."""
+
+    def href(n: int) -> str:
+        return "/?" + urlencode({**query, "page": n})
+
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    links: list[dict[str, Any]] = []
+    for n in shown:
+        if links and n > links[-1]["n"] + 1:
+            links.append({"n": None, "href": None, "current": False})  # a gap: …
+        links.append({"n": n, "href": href(n), "current": n == current})
+    return {
+        "current": current,
+        "pages": pages,
+        "links": [link for link in links if pages > 1],
+        "prev": href(current - 1) if current > 1 else None,
+        "next": href(current + 1) if current < pages else None,
+    }
 
 
 def _days_left(engine: Engine, d: Directive) -> int | None:

@@ -1,0 +1,315 @@
+"""The read side in SQL: visibility, filters, the status grid as a CASE, paging, aggregates.
+
+Lists and statistics never load every directive into Python: who may see a row, which status
+it has today and how it is grouped are SQL expressions over the row's columns, so a page is
+one indexed query and a statistics grid one ``GROUP BY``.
+
+The status of a directive (:func:`dondoc.deadlines.status.progress_status`) depends on the
+workflow (which final states mean *cancelled*), the calendar (*due soon* counts working days)
+and today. The service works those out in Python once per query and hands them over as a
+:class:`StatusBasis`: the (workflow, version, state) triples that are cancelled, today, and
+the last due date still *due soon* — so SQL only compares dates.
+
+The visibility rule is the service's (:meth:`dondoc.service.queries.Queries.can_see`, the
+reference); :class:`Viewer` is that rule reduced to the facts SQL needs, and a test keeps both
+equal on random data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .tables import DirectiveRow
+
+_D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
+
+# Status values, as in dondoc.deadlines.status.Status (store/ may not import deadlines/).
+CANCELLED = "cancelled"
+COMPLETED_ON_TIME = "completed_on_time"
+COMPLETED_LATE = "completed_late"
+NO_DEADLINE = "no_deadline"
+IN_PROGRESS_OVERDUE = "in_progress_overdue"
+DUE_SOON = "due_soon"
+IN_PROGRESS_ON_TIME = "in_progress_on_time"
+STATUSES = (
+    COMPLETED_ON_TIME,
+    COMPLETED_LATE,
+    IN_PROGRESS_ON_TIME,
+    DUE_SOON,
+    IN_PROGRESS_OVERDUE,
+    NO_DEADLINE,
+    CANCELLED,
+)
+
+UNKNOWN_KEY = "(chưa xác định)"  # the grid's key for a directive with no unit/assignee/due
+GROUPINGS = ("lead_unit", "assignee", "workflow", "year", "quarter", "month")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What SQL needs of the visibility rule for one reader.
+
+    ``everything``: sees every directive. Otherwise a directive is visible when ``person`` is
+    its assignee, assigner or reviewer; when ``unit`` leads it or cooperates on it; or, with
+    ``awaiting_review``, when its work is done and it is still open."""
+
+    everything: bool = False
+    person: str | None = None
+    unit: str | None = None
+    awaiting_review: bool = False
+
+
+EVERYONE = Viewer(everything=True)
+
+
+@dataclass(frozen=True)
+class StatusBasis:
+    """What the status of a directive depends on besides its row, worked out in Python.
+
+    ``soon_until``: the last due date that is still *due soon* on ``today`` (an open directive
+    due in [today, soon_until] is due soon). ``cancelled``: (workflow, version, state) of the
+    final states whose outcome is *cancelled*. ``against``: ``current`` judges by the
+    (extended) due date, ``original`` by the due date first given."""
+
+    today: date
+    soon_until: date
+    cancelled: tuple[tuple[str, int, str], ...]
+    against: str = "current"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every filter a list may have; None means "any"."""
+
+    workflow: str | None = None
+    state: str | None = None
+    unit: str | None = None
+    assignee: str | None = None
+    parent_id: int | None = None
+    open_only: bool = False
+    doc_number: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    status: str | None = None
+    text: str | None = None  # a case-insensitive substring of title + " " + content
+
+
+def visible(viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
+    """The visibility rule for ``viewer`` as a WHERE clause (mirrors ``Queries.can_see``)."""
+    if viewer.everything:
+        return sa.true()
+    terms: list[sa.ColumnElement[bool]] = []
+    if viewer.person is not None:
+        terms += [
+            _D.c.assignee == viewer.person,
+            _D.c.assigner == viewer.person,
+            _D.c.reviewer == viewer.person,
+        ]
+    if viewer.unit is not None:
+        terms += [_D.c.lead_unit == viewer.unit, cooperates(viewer.unit, dialect)]
+    if viewer.awaiting_review:
+        terms.append(sa.and_(_D.c.done_at.is_not(None), _D.c.is_open.is_(True)))
+    return sa.or_(*terms) if terms else sa.false()
+
+
+def cooperates(unit: str, dialect: str) -> sa.ColumnElement[bool]:
+    """``unit`` is among the directive's cooperating units (a JSON array of names)."""
+    if dialect == "postgresql":
+        return sa.type_coerce(_D.c.cooperating_units, JSONB).contains([unit])
+    each = sa.func.json_each(_D.c.cooperating_units).table_valued("value")
+    # most directives have no cooperating unit: skip json_each for them
+    return sa.and_(
+        _D.c.cooperating_units != "[]",
+        sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == unit)),
+    )
+
+
+def _due(basis: StatusBasis) -> sa.ColumnElement[Any]:
+    return _D.c.original_due if basis.against == "original" else _D.c.due
+
+
+def _done_day(dialect: str) -> sa.ColumnElement[Any]:
+    """The local (Vietnam) day of ``done_at``, comparable with a date column.
+
+    PostgreSQL converts with the time zone database; SQLite adds seven hours (Vietnam has kept
+    UTC+7, without daylight saving, since 1975)."""
+    if dialect == "postgresql":
+        local = sa.func.timezone("Asia/Ho_Chi_Minh", sa.func.timezone("UTC", _D.c.done_at))
+        return sa.cast(local, sa.Date)
+    return sa.func.date(_D.c.done_at, "+7 hours")
+
+
+def _cancelled(basis: StatusBasis) -> sa.ColumnElement[bool]:
+    by_states: dict[tuple[str, frozenset[str]], list[int]] = {}
+    per_version: dict[tuple[str, int], set[str]] = {}
+    for workflow, version, state in basis.cancelled:
+        per_version.setdefault((workflow, version), set()).add(state)
+    for (workflow, version), states in per_version.items():
+        by_states.setdefault((workflow, frozenset(states)), []).append(version)
+    terms = [
+        sa.and_(
+            _D.c.workflow == workflow,
+            _D.c.state.in_(sorted(states)),
+            _D.c.workflow_version.in_(sorted(versions)),
+        )
+        for (workflow, states), versions in sorted(by_states.items(), key=lambda kv: kv[0][0])
+    ]
+    return sa.or_(*terms) if terms else sa.false()
+
+
+def status_case(basis: StatusBasis, dialect: str) -> sa.ColumnElement[str]:
+    """The directive's status on ``basis.today`` as a CASE (``progress_status`` in SQL)."""
+    due = _due(basis)
+    done = _done_day(dialect)
+    completed = sa.case(
+        (sa.or_(due.is_(None), done <= due), sa.literal(COMPLETED_ON_TIME)),
+        else_=sa.literal(COMPLETED_LATE),
+    )
+    return sa.case(
+        (_cancelled(basis), sa.literal(CANCELLED)),
+        (_D.c.done_at.is_not(None), completed),
+        (due.is_(None), sa.literal(NO_DEADLINE)),
+        (due < basis.today, sa.literal(IN_PROGRESS_OVERDUE)),
+        (due <= basis.soon_until, sa.literal(DUE_SOON)),
+        else_=sa.literal(IN_PROGRESS_ON_TIME),
+    )
+
+
+def status_is(status: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement[bool]:
+    """Rows whose status is ``status``, as plain comparisons (indexes on due/done_at apply)."""
+    cancelled = _cancelled(basis)
+    if status == CANCELLED:
+        return cancelled
+    due = _due(basis)
+    done = _done_day(dialect)
+    open_ = [sa.not_(cancelled), _D.c.done_at.is_(None)]
+    finished = [sa.not_(cancelled), _D.c.done_at.is_not(None)]
+    where: dict[str, list[sa.ColumnElement[bool]]] = {
+        COMPLETED_ON_TIME: [*finished, sa.or_(due.is_(None), done <= due)],
+        COMPLETED_LATE: [*finished, due.is_not(None), done > due],
+        NO_DEADLINE: [*open_, due.is_(None)],
+        IN_PROGRESS_OVERDUE: [*open_, due < basis.today],
+        DUE_SOON: [*open_, due >= basis.today, due <= basis.soon_until],
+        IN_PROGRESS_ON_TIME: [*open_, due > basis.soon_until],
+    }
+    return sa.and_(*where[status]) if status in where else sa.false()
+
+
+def conditions(
+    f: Filters, viewer: Viewer, basis: StatusBasis, dialect: str
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clause of a list: visibility and every filter given."""
+    c = _D.c
+    out: list[sa.ColumnElement[bool]] = []
+    if not viewer.everything:
+        out.append(visible(viewer, dialect))
+    pairs: Sequence[tuple[Any, Any]] = (
+        (c.workflow, f.workflow),
+        (c.state, f.state),
+        (c.lead_unit, f.unit),
+        (c.assignee, f.assignee),
+        (c.parent_id, f.parent_id),
+        (c.doc_number, f.doc_number),
+    )
+    out += [col == value for col, value in pairs if value is not None]
+    if f.open_only:
+        out.append(c.is_open.is_(True))
+    if f.due_from is not None:
+        out.append(c.due >= f.due_from)
+    if f.due_to is not None:
+        out.append(c.due <= f.due_to)
+    if f.status is not None:
+        out.append(status_is(f.status, basis, dialect))
+    if f.text:
+        out.append(contains_text(f.text, dialect))
+    return out
+
+
+def contains_text(text: str, dialect: str) -> sa.ColumnElement[bool]:
+    """``text`` (any case) occurs in title + " " + content.
+
+    Case folding is Unicode on both databases: PostgreSQL's ``lower`` on a UTF-8 database, and
+    on SQLite the function ``dondoc_lower`` (Python's ``str.lower``; SQLite's own ``lower``
+    folds ASCII only) that :func:`register_sqlite_functions` installs."""
+    whole = _D.c.title + " " + _D.c.content
+    if dialect == "postgresql":
+        return sa.func.strpos(sa.func.lower(whole), text.lower()) > 0
+    return sa.func.instr(sa.func.dondoc_lower(whole), text.lower()) > 0
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """Install ``dondoc_lower`` on a sqlite3 connection (idempotent, cheap)."""
+    dbapi_connection.create_function("dondoc_lower", 1, _lower, deterministic=True)
+
+
+def group_key(by: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement[str]:
+    """The grid's row key: a column (unknown when empty), or the period of the due date
+    (``2024``, ``2024-Q2``, ``2024-06``)."""
+    if by in ("lead_unit", "assignee", "workflow"):
+        col = _D.c[by]
+        return sa.case((sa.or_(col.is_(None), col == ""), sa.literal(UNKNOWN_KEY)), else_=col)
+    due = _due(basis)
+    if dialect == "postgresql":
+        fmt = {"year": "YYYY", "quarter": 'YYYY-"Q"Q', "month": "YYYY-MM"}[by]
+        period: sa.ColumnElement[str] = sa.func.to_char(due, fmt)
+    elif by == "quarter":
+        month = sa.cast(sa.func.strftime("%m", due), sa.Integer)
+        quarter = sa.cast((month + 2) / 3, sa.String)
+        period = sa.func.strftime("%Y", due, type_=sa.String) + "-Q" + quarter
+    else:
+        period = sa.func.strftime("%Y" if by == "year" else "%Y-%m", due, type_=sa.String)
+    return sa.case((due.is_(None), sa.literal(UNKNOWN_KEY)), else_=period)
+
+
+def page_query(
+    where: Sequence[sa.ColumnElement[bool]],
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> sa.Select[Any]:
+    """Directives matching ``where`` in creation order: after id ``after`` (keyset), then
+    ``offset`` rows skipped (page links), at most ``limit``."""
+    stmt = sa.select(DirectiveRow).where(*where)
+    if after is not None:
+        stmt = stmt.where(DirectiveRow.id > after)
+    stmt = stmt.order_by(DirectiveRow.id)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return stmt
+
+
+def count_query(where: Sequence[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(_D).where(*where)
+
+
+def grid_query(
+    by: str, where: Sequence[sa.ColumnElement[bool]], basis: StatusBasis, dialect: str
+) -> sa.Select[Any]:
+    """(key, status, count) for every group and status present.
+
+    The key and the status are computed in a subquery and grouped by name: repeating the
+    expressions in GROUP BY would bind their parameters twice, which PostgreSQL does not
+    recognise as the same expression."""
+    inner = (
+        sa.select(
+            group_key(by, basis, dialect).label("key"), status_case(basis, dialect).label("status")
+        )
+        .where(*where)
+        .subquery("d")
+    )
+    return sa.select(inner.c.key, inner.c.status, sa.func.count().label("n")).group_by(
+        inner.c.key, inner.c.status
+    )
