@@ -105,23 +105,33 @@ def directives_list(
     status: Annotated[
         str | None, typer.Option(help="A status of the grid, e.g. in_progress_overdue.")
     ] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Directives per page (1–10000).")
+    ] = 50,
+    page: Annotated[int, typer.Option(min=1, help="Which page (from 1).")] = 1,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List directives."""
-    items = _engine(db, extra).directives(
-        state=state,
-        unit=unit,
-        assignee=assignee,
-        workflow=workflow,
-        open_only=open_only,
-        status=status,
-    )
+    """List directives, one page at a time (--limit per page, --page N)."""
+    engine = _engine(db, extra)
+    filters: dict[str, Any] = {
+        "state": state,
+        "unit": unit,
+        "assignee": assignee,
+        "workflow": workflow,
+        "open_only": open_only,
+        "status": status,
+    }
+    items = engine.directives(**filters, limit=limit, offset=(page - 1) * limit)
     if as_json:
         _print_json([asdict(d) for d in items])
-    else:
-        out.print(_directive_table(items))
+        return
+    out.print(_directive_table(items))
+    total = engine.count_visible(None, **filters)
+    pages = max(1, -(-total // limit))
+    more = f"; trang sau: --page {page + 1}" if page < pages else ""
+    out.print(f"trang {page}/{pages}, {total} nhiệm vụ{more}")
 
 
 @directives_app.command("show")

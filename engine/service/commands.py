@@ -24,6 +24,7 @@ from ..errors import (
 )
 from ..store.statements import FIELDS, DirectiveState, Sql
 from .base import EngineBase, NewDirective, timer_row
+from .queries import Queries
 
 
 class Commands(EngineBase):
@@ -44,8 +45,56 @@ class Commands(EngineBase):
                 if version is None
                 else self._compiled(sql, workflow, version)
             )
-            d = self._insert_directive(sql, actor.id, compiled, new, now)
+            d = self._insert_directive(sql, actor.id, compiled, new, now, actor=actor)
             return self._to_record(sql, d)
+
+    def create_directives(
+        self,
+        actor: Actor,
+        workflow: str,
+        items: Iterable[NewDirective],
+        *,
+        version: int | None = None,
+    ) -> list[Directive]:
+        """Create many directives of one workflow in one transaction — all of them, or none
+        (the first bad one aborts with its error) — each with its audit event and timers, as
+        :meth:`create_directive` would. The events, chain heads and timers are written in
+        batches, so a backlog or a conclusion's 200 tasks cost one round trip per directive.
+        """
+        now = self.clock.now()
+        with self._cmd() as sql:
+            compiled = (
+                self.workflows.get(workflow)
+                if version is None
+                else self._compiled(sql, workflow, version)
+            )
+            made = self._insert_many(sql, actor, compiled, items, now)
+            return [self._to_record(sql, d) for d in made]
+
+    def _insert_many(
+        self,
+        sql: Sql,
+        actor: Actor,
+        compiled: CompiledWorkflow,
+        items: Iterable[NewDirective],
+        now: datetime,
+    ) -> list[DirectiveState]:
+        made: list[DirectiveState] = []
+        events: list[dict[str, Any]] = []
+        timers: list[dict[str, Any]] = []
+        parents: dict[int, bool] = {}
+        for new in items:
+            d = self._new_state(sql, actor.id, compiled, new, now, actor=actor, parents=parents)
+            d.id = sql.insert({name: getattr(d, name) for name in FIELDS if name != "id"})
+            events.append(self._created_event(d, actor.id, now))
+            timers += self._timer_rows(d, compiled, entered_at=now)
+            made.append(d)
+        sql.insert_events(events)
+        sql.set_heads(made)
+        sql.add_timers(timers)
+        for d in made:  # once the heads are written: a hook may extend a chain
+            self._after_insert(sql, d, compiled, actor.id, now)
+        return made
 
     def _insert_directive(
         self,
@@ -58,7 +107,60 @@ class Commands(EngineBase):
         series_id: int | None = None,
         period_key: str | None = None,
         kind: str = "directive",
+        actor: Actor | None = None,
     ) -> DirectiveState:
+        d = self._new_state(
+            sql,
+            creator,
+            compiled,
+            new,
+            now,
+            series_id=series_id,
+            period_key=period_key,
+            kind=kind,
+            actor=actor,
+        )
+        values = {name: getattr(d, name) for name in FIELDS if name != "id"}
+        d.id = sql.insert(values)
+        sql.insert_event(self._created_event(d, creator, now))
+        sql.set_head(d)
+        self._schedule_timers(sql, d, compiled, entered_at=now)
+        self._after_insert(sql, d, compiled, creator, now)
+        return d
+
+    def _created_event(self, d: DirectiveState, creator: str, now: datetime) -> dict[str, Any]:
+        # The chain head of a new directive is not a change of it, so it is written without a
+        # version change: a directive starts at version 1.
+        return self._chain(
+            d,
+            actor=creator,
+            role=None,
+            kind="created",
+            trigger=None,
+            from_state=None,
+            to_state=d.state,
+            payload=self._snapshot(d) | ({"kind": d.kind} if d.kind != "directive" else {}),
+            at=now,
+        )
+
+    def _new_state(
+        self,
+        sql: Sql,
+        creator: str,
+        compiled: CompiledWorkflow,
+        new: NewDirective,
+        now: datetime,
+        *,
+        series_id: int | None = None,
+        period_key: str | None = None,
+        kind: str = "directive",
+        actor: Actor | None = None,
+        parents: dict[int, bool] | None = None,
+    ) -> DirectiveState:
+        """A new directive's row, checked (title, deadline, parent), not yet written.
+
+        With ``actor``, the parent must be one the actor may see: a hidden parent is reported
+        exactly like a missing one, so its existence is not revealed."""
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
         due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
@@ -70,9 +172,16 @@ class Commands(EngineBase):
             start = start if start is not None else parsed.start
             recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
             due_text = due_text or new.deadline
-        if new.parent_id is not None and sql.load(new.parent_id) is None:
-            raise NotFound("directive", new.parent_id)
-        d = DirectiveState(
+        if new.parent_id is not None:
+            known = None if parents is None else parents.get(new.parent_id)
+            if known is None:
+                parent = sql.load(new.parent_id)
+                known = parent is not None and (actor is None or Queries.can_see(actor, parent))
+                if parents is not None:
+                    parents[new.parent_id] = known
+            if not known:
+                raise NotFound("directive", new.parent_id)
+        return DirectiveState(
             id=0,
             workflow=compiled.spec.workflow,
             workflow_version=compiled.spec.version,
@@ -109,26 +218,6 @@ class Commands(EngineBase):
             original_assignee=new.assignee,
             original_lead_unit=new.lead_unit,
         )
-        values = {name: getattr(d, name) for name in FIELDS if name != "id"}
-        d.id = sql.insert(values)
-        # The "created" event; the chain head of a new directive is not a change of it, so it
-        # is written without a version change: a directive starts at version 1.
-        created = self._chain(
-            d,
-            actor=creator,
-            role=None,
-            kind="created",
-            trigger=None,
-            from_state=None,
-            to_state=d.state,
-            payload=self._snapshot(d) | ({"kind": kind} if kind != "directive" else {}),
-            at=now,
-        )
-        sql.insert_event(created)
-        sql.set_head(d)
-        self._schedule_timers(sql, d, compiled, entered_at=now)
-        self._after_insert(sql, d, compiled, creator, now)
-        return d
 
     # --- hooks for the moves (see service/moves.py); no-ops for a directive on its own -------
     def _after_insert(
@@ -277,6 +366,20 @@ class Commands(EngineBase):
         due_relative_only: bool = False,
     ) -> None:
         """Create the pending timers of the directive's current state."""
+        sql.add_timers(
+            self._timer_rows(
+                row, compiled, entered_at=entered_at, due_relative_only=due_relative_only
+            )
+        )
+
+    def _timer_rows(
+        self,
+        row: DirectiveState,
+        compiled: CompiledWorkflow,
+        *,
+        entered_at: datetime,
+        due_relative_only: bool = False,
+    ) -> list[dict[str, Any]]:
         rows = []
         for tm in compiled.spec.timers:
             if row.state not in tm.states or (due_relative_only and not is_due_relative(tm)):
@@ -284,7 +387,7 @@ class Commands(EngineBase):
             at = first_fire_at(tm, due=row.due, entered_at=entered_at, calendar=self.calendar)
             if at is not None:
                 rows.append(timer_row(row.id, tm.id, row.state, at, 1, entered_at))
-        sql.add_timers(rows)
+        return rows
 
     def import_drafts(
         self, actor: Actor, extraction: Any, workflow: str, *, accept: Iterable[int] | None = None
@@ -301,7 +404,7 @@ class Commands(EngineBase):
         h = extraction.header
         now = self.clock.now()
         symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None
-        with self._cmd() as sql:
+        with self._cmd() as sql:  # the children in one batch (see create_directives)
             parent = self._insert_directive(
                 sql,
                 actor.id,
@@ -315,38 +418,37 @@ class Commands(EngineBase):
                 now,
             )
             compiled = self.workflows.get(workflow)
-            children = []
-            for i in chosen:
-                d = extraction.drafts[i]
-                children.append(
-                    self._insert_directive(
-                        sql,
-                        actor.id,
-                        compiled,
-                        NewDirective(
-                            title=d.text if len(d.text) <= 200 else d.text[:197] + "…",
-                            content=d.text,
-                            lead_unit=d.unit,
-                            cooperating_units=tuple(d.cooperating),
-                            assignee=d.assignee,
-                            due=d.due,
-                            due_text=d.deadline_text,
-                            start=d.start,
-                            recurrence=d.recurrence,
-                            doc_number=symbol,
-                            doc_date=h.date,
-                            doc_issuer=h.issuer,
-                            parent_id=parent.id,
-                            data={
-                                "extracted": {
-                                    "confidence": d.confidence,
-                                    "source_span": list(d.source_span),
-                                    "flags": d.flags,
-                                    "concerns": d.concerns,
-                                }
-                            },
-                        ),
-                        now,
+            drafts = [extraction.drafts[i] for i in chosen]
+            children = self._insert_many(
+                sql,
+                actor,
+                compiled,
+                (
+                    NewDirective(
+                        title=d.text if len(d.text) <= 200 else d.text[:197] + "…",
+                        content=d.text,
+                        lead_unit=d.unit,
+                        cooperating_units=tuple(d.cooperating),
+                        assignee=d.assignee,
+                        due=d.due,
+                        due_text=d.deadline_text,
+                        start=d.start,
+                        recurrence=d.recurrence,
+                        doc_number=symbol,
+                        doc_date=h.date,
+                        doc_issuer=h.issuer,
+                        parent_id=parent.id,
+                        data={
+                            "extracted": {
+                                "confidence": d.confidence,
+                                "source_span": list(d.source_span),
+                                "flags": d.flags,
+                                "concerns": d.concerns,
+                            }
+                        },
                     )
-                )
+                    for d in drafts
+                ),
+                now,
+            )
             return self._to_record(sql, parent), [self._to_record(sql, c) for c in children]

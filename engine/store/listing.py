@@ -264,7 +264,7 @@ def group_key(by: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement[str
         period: sa.ColumnElement[str] = sa.func.to_char(due, fmt)
     elif by == "quarter":
         month = sa.cast(sa.func.strftime("%m", due), sa.Integer)
-        quarter = sa.cast((month + 2) / 3, sa.String)
+        quarter = sa.cast((month + 2) // 3, sa.String)
         period = sa.func.strftime("%Y", due, type_=sa.String) + "-Q" + quarter
     else:
         period = sa.func.strftime("%Y" if by == "year" else "%Y-%m", due, type_=sa.String)

@@ -325,9 +325,18 @@ class Sql:
         given = {"id": d.id, "event_seq": d.event_seq, "event_hash": d.event_hash}
         self._execute(self.st.set_head, given)
 
+    def set_heads(self, ds: Iterable[DirectiveState]) -> None:
+        """:meth:`set_head` for many new directives, one batch."""
+        rows = [{"id": d.id, "event_seq": d.event_seq, "event_hash": d.event_hash} for d in ds]
+        self._many(self.st.set_head, rows)
+
     # --- events and timers ------------------------------------------------------------------
     def insert_event(self, values: Mapping[str, Any]) -> None:
         self._execute(self.st.insert_event, values)
+
+    def insert_events(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert audit events (made by the service's chain), one batch."""
+        self._many(self.st.insert_event, [dict(r) for r in rows])
 
     def add_timers(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Schedule pending firings (``directive_id, timer, state, due_at, repeat_index,
