@@ -125,9 +125,9 @@ class Queries(EngineBase):
         with self._tx() as repo:
             if possible_id(directive_id):
                 where = [DirectiveRow.id == directive_id, visible(self.viewer(actor), repo.dialect)]
-                row = repo.s.scalars(sa.select(DirectiveRow).where(*where)).first()
-                if row is not None:
-                    return self._to_record(repo, row)
+                rows = repo.page(where, limit=1)
+                if rows:
+                    return self._to_record(repo, rows[0])
         raise NotFound("directive", directive_id)
 
     def get(self, directive_id: int) -> Directive:
@@ -188,7 +188,7 @@ class Queries(EngineBase):
             raise PayloadError("status", f"expected one of {', '.join(s.value for s in Status)}")
         if f.parent_id is not None and not possible_id(f.parent_id):
             raise PayloadError("parent_id", "not a directive id")
-        basis = self.status_basis(repo, against)
+        basis = None if f.status is None else self.status_basis(repo, against)
         return conditions(f, viewer, basis, repo.dialect)
 
     def _list(
@@ -245,15 +245,12 @@ class Queries(EngineBase):
         """Open directives past their due date (``against`` the current or original one) that
         ``actor`` may see, most late first: the progress report's list."""
         with self._tx() as repo:
-            basis = self.status_basis(repo, against)
+            today = local_date(self.clock.now())
             where = self._where(repo, self.viewer(actor), {"open_only": True}, against)
-            due = DirectiveRow.original_due if against == "original" else DirectiveRow.due
-            stmt = (
-                sa.select(DirectiveRow)
-                .where(*where, due < basis.today)
-                .order_by(due, DirectiveRow.id)
-            )
-            return [self._to_record(repo, r) for r in repo.s.scalars(stmt)]
+            column = "original_due" if against == "original" else "due"
+            due: sa.ColumnElement[Any] = DirectiveRow.__table__.c[column]
+            rows = repo.page([*where, due < today], order_by=[due])
+            return [self._to_record(repo, r) for r in rows]
 
     def history(self, directive_id: int) -> list[AuditEvent]:
         """The directive's audit trail, oldest first."""

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from .statements import FIELDS
 from .tables import DirectiveRow
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
@@ -202,9 +203,10 @@ def status_is(status: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement
 
 
 def conditions(
-    f: Filters, viewer: Viewer, basis: StatusBasis, dialect: str
+    f: Filters, viewer: Viewer, basis: StatusBasis | None, dialect: str
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clause of a list: visibility and every filter given."""
+    """The WHERE clause of a list: visibility and every filter given (a status filter needs
+    the ``basis``)."""
     c = _D.c
     out: list[sa.ColumnElement[bool]] = []
     if not viewer.everything:
@@ -225,6 +227,7 @@ def conditions(
     if f.due_to is not None:
         out.append(c.due <= f.due_to)
     if f.status is not None:
+        assert basis is not None, "a status filter needs the status basis"
         out.append(status_is(f.status, basis, dialect))
     if f.text:
         out.append(contains_text(f.text, dialect))
@@ -279,11 +282,12 @@ def page_query(
     offset: int = 0,
 ) -> sa.Select[Any]:
     """Directives matching ``where`` in creation order: after id ``after`` (keyset), then
-    ``offset`` rows skipped (page links), at most ``limit``."""
-    stmt = sa.select(DirectiveRow).where(*where)
+    ``offset`` rows skipped (page links), at most ``limit``. Selects the columns in the order
+    of :class:`~dondoc.store.statements.DirectiveState` (plain rows: no ORM identity map)."""
+    stmt = sa.select(*(_D.c[name] for name in FIELDS)).where(*where)
     if after is not None:
-        stmt = stmt.where(DirectiveRow.id > after)
-    stmt = stmt.order_by(DirectiveRow.id)
+        stmt = stmt.where(_D.c.id > after)
+    stmt = stmt.order_by(_D.c.id)
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:

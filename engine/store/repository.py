@@ -16,7 +16,7 @@ from .listing import (
     page_query,
     register_sqlite_functions,
 )
-from .statements import Sql, Statements
+from .statements import DirectiveState, Sql, Statements
 from .tables import (
     DirectiveRow,
     EventRow,
@@ -175,11 +175,15 @@ class Repository:
         after: int | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[DirectiveRow]:
-        """Directives matching ``where`` in creation order (see :func:`.listing.page_query`)."""
+        order_by: Sequence[sa.ColumnElement[Any]] = (),
+    ) -> list[DirectiveState]:
+        """Directives matching ``where`` in creation order (see :func:`.listing.page_query`),
+        or by ``order_by`` then id."""
         self._sqlite_functions()
         stmt = page_query(where, after=after, limit=limit, offset=offset)
-        return list(self.s.scalars(stmt))
+        if order_by:
+            stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
+        return [DirectiveState(*row) for row in self.s.execute(stmt)]
 
     def count(self, where: Sequence[sa.ColumnElement[bool]]) -> int:
         self._sqlite_functions()

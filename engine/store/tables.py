@@ -75,7 +75,22 @@ class DirectiveRow(Base):
             ["workflow", "workflow_version"],
             ["workflow_versions.workflow", "workflow_versions.version"],
         ),
-        sa.Index("ix_directives_unit_state", "lead_unit", "state"),
+        # The read side (store/listing.py): every column of the status grid, so statistics per
+        # unit and a unit's page filtered by status read an index, not the wide rows; by due
+        # date for status filters (overdue, due soon) across units.
+        sa.Index(
+            "ix_directives_unit_grid",
+            "lead_unit",
+            "state",
+            "workflow",
+            "workflow_version",
+            "due",
+            "done_at",
+            "original_due",
+        ),
+        sa.Index(
+            "ix_directives_due_status", "due", "done_at", "workflow", "workflow_version", "state"
+        ),
         sa.Index("ix_directives_open_due", "is_open", "due"),
         # one instance per period of a recurring series, whatever restarts happen
         sa.UniqueConstraint("series_id", "period_key", name="uq_directives_series_period"),
