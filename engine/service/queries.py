@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..clock import local_date
 from ..core.actors import Actor
+from ..core.permissions import Permission, can
 from ..core.records import AuditEvent, Directive
 from ..deadlines.status import GridRow, Status
 from ..errors import (
@@ -78,10 +79,20 @@ class Queries(EngineBase):
         return "reviewer" in actor.roles and d.done_at is not None and d.is_open
 
     @staticmethod
-    def viewer(actor: Actor | None) -> Viewer:
-        """:meth:`can_see` for SQL (:func:`dondoc.store.listing.visible`); None sees everything
-        (the embedding back-end or the command line, which hold the database anyway)."""
+    def can_report(actor: Actor, d: Visible) -> bool:
+        """What statistics and reports count for ``actor``: every directive with the global
+        ``review`` permission (a board member reads "reports and statistics of every unit",
+        docs/security.md), otherwise what :meth:`can_see` lets them see."""
+        return can(actor, Permission.REVIEW) or Queries.can_see(actor, d)
+
+    @staticmethod
+    def viewer(actor: Actor | None, *, reports: bool = False) -> Viewer:
+        """:meth:`can_see` (with ``reports``, :meth:`can_report`) for SQL
+        (:func:`dondoc.store.listing.visible`); None sees everything (the embedding back-end
+        or the command line, which hold the database anyway)."""
         if actor is None or "admin" in actor.roles:
+            return EVERYONE
+        if reports and can(actor, Permission.REVIEW):
             return EVERYONE
         return Viewer(person=actor.id, unit=actor.unit, awaiting_review="reviewer" in actor.roles)
 
@@ -216,8 +227,8 @@ class Queries(EngineBase):
         parent_id: int | None = None,
         actor: Actor | None = None,
     ) -> list[GridRow]:
-        """The status grid per ``by`` as of the clock's today, over what ``actor`` may see
-        (everything when None): one GROUP BY in SQL.
+        """The status grid per ``by`` as of the clock's today, over what ``actor`` may count
+        (:meth:`can_report`; everything when None): one GROUP BY in SQL.
 
         ``by``: lead_unit, assignee, workflow, or a period of the due date (year, quarter,
         month; keys ``2024``, ``2024-Q2``, ``2024-06``). ``against="original"`` judges items by
@@ -232,7 +243,7 @@ class Queries(EngineBase):
             raise PayloadError("against", "expected current or original")
         with self._tx() as repo:
             filters = {"workflow": workflow, "parent_id": parent_id}
-            where = self._where(repo, self.viewer(actor), filters, against)
+            where = self._where(repo, self.viewer(actor, reports=True), filters, against)
             if by == "lead_unit":
                 where.append(DirectiveRow.__table__.c.kind == "directive")
             counts = repo.grid(by, where, self.status_basis(repo, against))
@@ -243,10 +254,12 @@ class Queries(EngineBase):
 
     def overdue(self, *, against: str = "current", actor: Actor | None = None) -> list[Directive]:
         """Open directives past their due date (``against`` the current or original one) that
-        ``actor`` may see, most late first: the progress report's list."""
+        ``actor`` may report on (:meth:`can_report`), most late first: the progress report's
+        list."""
         with self._tx() as repo:
             today = local_date(self.clock.now())
-            where = self._where(repo, self.viewer(actor), {"open_only": True}, against)
+            viewer = self.viewer(actor, reports=True)
+            where = self._where(repo, viewer, {"open_only": True}, against)
             column = "original_due" if against == "original" else "due"
             due: sa.ColumnElement[Any] = DirectiveRow.__table__.c[column]
             rows = repo.page([*where, due < today], order_by=[due])
