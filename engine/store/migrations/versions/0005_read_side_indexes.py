@@ -4,8 +4,8 @@ Indexes for lists, status filters and statistics computed in SQL (store/listing.
 unit's (lead_unit, state) index becomes a covering one with every column of the status grid,
 and one by due date serves the status filters (overdue, due soon) across units.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
