@@ -272,6 +272,24 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class AuditCheckpointRow(Base):
+    """A signed checkpoint of the audit ledger: the digest of every event up to ``cutoff``
+    (in directive, seq order), HMAC-signed with a key kept outside the database; each
+    checkpoint's signature covers the previous one's, so they form a chain too."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    made_at: Mapped[datetime]
+    cutoff: Mapped[datetime]
+    directives: Mapped[int]
+    events: Mapped[int]
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    prev_mac: Mapped[str] = mapped_column(sa.String(64))
+    key_id: Mapped[str] = mapped_column(sa.String(16))
+    mac: Mapped[str] = mapped_column(sa.String(64))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
