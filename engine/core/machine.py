@@ -135,6 +135,10 @@ class CompiledWorkflow:
                 raise InvalidTransition(
                     trigger, state, self.allowed_triggers(state), f"the condition failed: {exc}"
                 ) from None
+            except (RecursionError, MemoryError):  # bounded at validation; never a 500 anyway
+                raise InvalidTransition(
+                    trigger, state, self.allowed_triggers(state), "the condition is too complex"
+                ) from None
         if not fired:
             reason = t.guard_message or f"the condition {t.guard!r} is not satisfied"
             raise InvalidTransition(trigger, state, self.allowed_triggers(state), reason.strip())

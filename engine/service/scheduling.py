@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..clock import VN_TZ, local_date
 from ..core.actors import SCHEDULER, Actor
@@ -18,9 +18,7 @@ from ..deadlines.phrases import Recurrence, parse_deadline
 from ..deadlines.timers import next_repeat_at
 from ..errors import (
     ConflictError,
-    DondocError,
     PayloadError,
-    TemplateError,
 )
 from ..store.statements import DirectiveState, DueTimer, Sql
 from ..store.tables import (
@@ -127,16 +125,18 @@ class Scheduling(Commands):
                     return None
                 try:
                     return self._fire_timer(sql, timer, now)
-                except ConflictError:
-                    raise
-                except (DondocError, TemplateError) as exc:
-                    # A configuration problem (e.g. a broken admin template): undo this firing,
-                    # keep the timer pending and retry later; do not block the queue.
-                    failed = (timer.id, str(exc))
+                except (ConflictError, IntegrityError, OperationalError, InterfaceError):
+                    raise  # a concurrent command, or the database: handled below / retried
+                except Exception as exc:
+                    # A timer that cannot fire (a broken admin template, a guard that fails,
+                    # anything unexpected): undo this firing, keep the timer pending with the
+                    # error, retry it later with a backoff — never block the queue behind it
+                    # nor stop the worker.
+                    failed = (timer.id, f"{type(exc).__name__}: {exc}")
                     raise
         except (ConflictError, IntegrityError):
             return FiredTimer(0, 0, "", skipped=True)  # a concurrent command won; retry next sweep
-        except (DondocError, TemplateError):
+        except Exception:
             if failed is None:
                 raise
         timer_id, error = failed
