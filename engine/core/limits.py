@@ -26,3 +26,29 @@ MAX_GUARD_DEPTH = 24
 MAX_DOCUMENT_CHARS = 400_000
 #: An HTTP request body (bytes); beyond it the server answers 413.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+
+#: Dates people and documents may carry (a due date in year 1 or 9999 is a typo, and the
+#: working-day arithmetic around it would overflow).
+MIN_YEAR = 1900
+MAX_YEAR = 2199
+#: Text fields of a directive and its payload (the columns' sizes; text without a column size).
+MAX_TITLE_CHARS = 500
+MAX_NAME_CHARS = 200  #: people, units (assignee, lead unit, …)
+MAX_TEXT_CHARS = 100_000  #: content, payload text without its own max_length
+MAX_PHRASE_CHARS = 1_000  #: a deadline phrase
+
+
+def text_problem(value: str, max_chars: int) -> str | None:
+    """Why ``value`` cannot be stored (too long, or a NUL character PostgreSQL refuses)."""
+    if "\x00" in value:
+        return "must not contain the NUL character"
+    if len(value) > max_chars:
+        return f"is {len(value)} characters long; at most {max_chars}"
+    return None
+
+
+def year_problem(year: int) -> str | None:
+    """Why a date in ``year`` is refused."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})"
+    return None

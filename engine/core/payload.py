@@ -5,11 +5,13 @@ The result is JSON-safe (dates become ISO strings) because it is stored in the a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from ..errors import PayloadError
+from .limits import MAX_TEXT_CHARS, text_problem, year_problem
 from .spec import FieldSpec
 
 
@@ -25,6 +27,9 @@ def _check(name: str, spec: FieldSpec, value: Any) -> Any:
             raise PayloadError(name, "must be a single line")
         if spec.max_length is not None and len(value) > spec.max_length:
             raise PayloadError(name, f"is {len(value)} characters long; at most {spec.max_length}")
+        problem = text_problem(value, MAX_TEXT_CHARS)
+        if problem is not None:
+            raise PayloadError(name, problem)
         return value
     if kind in ("integer", "percent"):
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -52,17 +57,19 @@ def _check(name: str, spec: FieldSpec, value: Any) -> Any:
     if kind == "date":
         if isinstance(value, datetime):
             raise PayloadError(name, "expected a date, not a date and time")
-        if isinstance(value, date):
-            return value.isoformat()
+        day: date | None = value if isinstance(value, date) else None
         if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                pass
-        raise PayloadError(name, f"expected a date YYYY-MM-DD, got {value!r}")
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(value.strip())
+        if day is None:
+            raise PayloadError(name, f"expected a date YYYY-MM-DD, got {value!r}")
+        problem = year_problem(day.year)
+        if problem is not None:
+            raise PayloadError(name, problem)
+        return day.isoformat()
     if kind == "choice":
         choices = spec.choices or []
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise PayloadError(name, f"expected one of {', '.join(choices)}; got {value!r}")
         return value
     raise PayloadError(name, f"unsupported field type {kind!r}")  # pragma: no cover

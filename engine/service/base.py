@@ -20,6 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..clock import Clock, SystemClock, local_date
 from ..core.actors import Actor
 from ..core.directory import Directory, SimpleDirectory
+from ..core.limits import (
+    MAX_NAME_CHARS,
+    MAX_PHRASE_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    text_problem,
+    year_problem,
+)
 from ..core.machine import CompiledWorkflow, WorkflowRegistry, load_workflows
 from ..core.permissions import check_separation, roles_on
 from ..core.records import AuditEvent, Directive
@@ -34,6 +42,7 @@ from ..documents.render import Renderer
 from ..errors import (
     ConflictError,
     NotFound,
+    PayloadError,
     Problem,
     WorkflowError,
 )
@@ -45,6 +54,7 @@ from ..store.tables import (
     EventRow,
     WorkflowVersionRow,
     make_engine,
+    possible_id,
     session_factory,
 )
 from .chain import GENESIS, event_hash
@@ -389,6 +399,43 @@ class EngineBase:
             "today": today,
             "now": now,
         }
+
+
+_TEXT_LIMITS = {
+    "title": MAX_TITLE_CHARS,
+    "deadline": MAX_PHRASE_CHARS,
+    "content": MAX_TEXT_CHARS,
+    "lead_unit": MAX_NAME_CHARS,
+    "assignee": MAX_NAME_CHARS,
+    "assigner": MAX_NAME_CHARS,
+    "reviewer": MAX_NAME_CHARS,
+    "due_text": MAX_PHRASE_CHARS,
+    "recurrence": 64,
+    "doc_number": 100,
+    "doc_issuer": 300,
+}
+
+
+def check_new_directive(new: NewDirective) -> None:
+    """Refuse, naming the field, what the database could not store or the calendar not
+    handle: text too long for its column or holding NUL, dates outside MIN_YEAR..MAX_YEAR, an
+    impossible parent id. (An embedding back-end gets the same checks as the HTTP API.)"""
+    for name, limit in _TEXT_LIMITS.items():
+        value = getattr(new, name)
+        problem = text_problem(value, limit) if isinstance(value, str) else None
+        if problem is not None:
+            raise PayloadError(name, problem)
+    for unit in new.cooperating_units:
+        problem = text_problem(unit, MAX_NAME_CHARS)
+        if problem is not None:
+            raise PayloadError("cooperating_units", problem)
+    for name in ("due", "start", "doc_date"):
+        day = getattr(new, name)
+        problem = year_problem(day.year) if day is not None else None
+        if problem is not None:
+            raise PayloadError(name, problem)
+    if new.parent_id is not None and not possible_id(new.parent_id):
+        raise PayloadError("parent_id", "is not a directive id")
 
 
 def timer_row(

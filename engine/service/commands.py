@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_date
 from ..core.actors import Actor
+from ..core.limits import year_problem
 from ..core.machine import CompiledWorkflow, Decision
 from ..core.records import Directive
 from ..deadlines.phrases import parse_deadline
@@ -23,7 +24,7 @@ from ..errors import (
     PayloadError,
 )
 from ..store.statements import FIELDS, DirectiveState, Sql
-from .base import EngineBase, NewDirective, timer_row
+from .base import EngineBase, NewDirective, check_new_directive, timer_row
 from .queries import Queries
 
 
@@ -163,11 +164,19 @@ class Commands(EngineBase):
         exactly like a missing one, so its existence is not revealed."""
         if not new.title.strip():
             raise PayloadError("title", "must not be empty")
+        check_new_directive(new)
         due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
         if new.deadline is not None:
-            parsed = parse_deadline(
-                new.deadline, new.doc_date or local_date(now), calendar=self.calendar
-            )
+            try:
+                parsed = parse_deadline(
+                    new.deadline, new.doc_date or local_date(now), calendar=self.calendar
+                )
+            except (OverflowError, ValueError) as exc:  # a date past the calendar's end
+                raise PayloadError("deadline", f"cannot be read: {exc}") from None
+            for name, day in (("deadline", parsed.due), ("deadline", parsed.start)):
+                problem = None if day is None else year_problem(day.year)
+                if problem is not None:
+                    raise PayloadError(name, problem)
             due = due if due is not None else parsed.due
             start = start if start is not None else parsed.start
             recurrence = recurrence or (str(parsed.recurrence) if parsed.recurrence else None)
@@ -401,6 +410,12 @@ class Commands(EngineBase):
 
         assert isinstance(extraction, Extraction)
         chosen = list(range(len(extraction.drafts))) if accept is None else list(accept)
+        if len(set(chosen)) != len(chosen):
+            raise PayloadError("accept", "each draft may be accepted once (an index is repeated)")
+        if any(not 0 <= i < len(extraction.drafts) for i in chosen):
+            raise PayloadError(
+                "accept", f"indices must be between 0 and {len(extraction.drafts) - 1}"
+            )
         h = extraction.header
         now = self.clock.now()
         symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None

@@ -14,16 +14,24 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import errors
 from ..core.actors import Actor
-from ..core.limits import MAX_BODY_BYTES, MAX_DOCUMENT_CHARS
+from ..core.limits import (
+    MAX_BODY_BYTES,
+    MAX_DOCUMENT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PHRASE_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    year_problem,
+)
 from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
@@ -46,8 +54,33 @@ StatusName = Literal[
 ]
 
 
+if TYPE_CHECKING:
+    from ..extraction.document import Extraction
+
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
+
+# Validation at the edge: what the database cannot store (too long for its column, a NUL that
+# PostgreSQL refuses) or the calendar cannot handle (year 1, year 9999) is a 422 naming the
+# field, not a 500 from deep inside.
+_NO_NUL = r"^[^\x00]*$"
+
+
+def _sane_year(day: date) -> date:
+    problem = year_problem(day.year)
+    if problem is not None:
+        raise ValueError(problem)
+    return day
+
+
+def _text(max_chars: int) -> Any:
+    return StringConstraints(max_length=max_chars, pattern=_NO_NUL)
+
+
+Day = Annotated[date, AfterValidator(_sane_year)]
+Name = Annotated[str, _text(MAX_NAME_CHARS)]
+Ident = Annotated[str, _text(64)]
+QName = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, pattern=_NO_NUL)]
 
 
 # --- wire models ------------------------------------------------------------------------------
@@ -55,26 +88,26 @@ DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id"
 
 class DirectiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    workflow: str = Field(description="workflow id, e.g. remediation_self_assessment")
-    title: str = Field(min_length=1, max_length=500)
-    content: str = ""
-    deadline: str | None = Field(
+    workflow: Ident = Field(description="workflow id, e.g. remediation_self_assessment")
+    title: Annotated[str, _text(MAX_TITLE_CHARS)] = Field(min_length=1)
+    content: Annotated[str, _text(MAX_TEXT_CHARS)] = ""
+    deadline: Annotated[str, _text(MAX_PHRASE_CHARS)] | None = Field(
         default=None, description='as written, e.g. "trước ngày 01/07/2024"'
     )
-    due: date | None = None
-    lead_unit: str | None = None
-    cooperating_units: list[str] = Field(default_factory=list)
-    assignee: str | None = None
-    reviewer: str | None = None
-    doc_number: str | None = None
-    doc_date: date | None = None
-    doc_issuer: str | None = None
-    parent_id: int | None = None
+    due: Day | None = None
+    lead_unit: Name | None = None
+    cooperating_units: list[Name] = Field(default_factory=list, max_length=100)
+    assignee: Name | None = None
+    reviewer: Name | None = None
+    doc_number: Annotated[str, _text(100)] | None = None
+    doc_date: Day | None = None
+    doc_issuer: Annotated[str, _text(300)] | None = None
+    parent_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class FireIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    trigger: str
+    trigger: Ident
     payload: dict[str, Any] = Field(default_factory=dict)
     expected_version: int | None = Field(
         default=None, description="fail with 409 conflict if the directive changed"
@@ -83,13 +116,13 @@ class FireIn(BaseModel):
 
 class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1)
-    proposed_due: date
+    reason: Annotated[str, _text(MAX_TEXT_CHARS)] = Field(min_length=1)
+    proposed_due: Day
 
 
 class ExtensionApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    new_due: date
+    new_due: Day
 
 
 class DirectiveOut(BaseModel):
@@ -188,11 +221,13 @@ class GridRowOut(BaseModel):
 class ImportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
-    workflow: str
+    workflow: Ident
     accept: list[int] | None = Field(
-        default=None, description="indices of the drafts to create (all when absent)"
+        default=None,
+        max_length=1000,
+        description="indices of the drafts to create (all when absent; each at most once)",
     )
-    issued: date | None = None
+    issued: Day | None = None
 
 
 class ErrorOut(BaseModel):
@@ -255,9 +290,10 @@ def create_app(
         message = (
             "; ".join(f"{'.'.join(d['loc'])}: {d['message']}" for d in details) or "invalid request"
         )
-        return JSONResponse(
-            {"code": "validation_error", "message": message, "details": details}, status_code=422
-        )
+        body = {"code": "validation_error", "message": message, "details": details}
+        if details and details[0]["loc"]:
+            body["field"] = details[0]["loc"][-1]  # like a PayloadError: the field to fix
+        return JSONResponse(body, status_code=422)
 
     @app.get("/api/me", responses=ERRORS, tags=["access"])
     def me(who: Me) -> dict[str, Any]:
@@ -268,19 +304,20 @@ def create_app(
         who: Me,
         request: Request,
         response: Response,
-        unit: Annotated[str | None, Query(max_length=200)] = None,
-        assignee: Annotated[str | None, Query(max_length=200)] = None,
-        state: Annotated[str | None, Query(max_length=64)] = None,
-        workflow: Annotated[str | None, Query(max_length=64)] = None,
+        unit: QName = None,
+        assignee: QName = None,
+        state: QName = None,
+        workflow: QName = None,
         status: Annotated[
             StatusName | None, Query(description="a status of the grid, e.g. in_progress_overdue")
         ] = None,
-        due_from: date | None = None,
-        due_to: date | None = None,
-        doc_number: Annotated[str | None, Query(max_length=100)] = None,
+        due_from: Day | None = None,
+        due_to: Day | None = None,
+        doc_number: QName = None,
         parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
         q: Annotated[
-            str | None, Query(max_length=200, description="words of the title or content")
+            str | None,
+            Query(max_length=200, pattern=_NO_NUL, description="words of the title or content"),
         ] = None,
         open_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -463,24 +500,18 @@ def create_app(
     def extract_document(
         who: Me,
         text: Annotated[str, Body(media_type="text/plain", description="the document's text")],
-        issued: date | None = None,
+        issued: Day | None = None,
     ) -> dict[str, Any]:
         """Propose the directives a conclusion document issues, for a clerk to confirm
         (those who may create directives)."""
-        from ..extraction.document import extract
-
         require(who, Permission.CREATE, "extract")
-        _check_document(text)
-        return extract(text, units=app.state.units, issued=issued).to_json()
+        return _extract(text, app.state.units, issued).to_json()
 
     @app.post("/api/documents/import", status_code=201, responses=ERRORS, tags=["extraction"])
     def import_document(who: Me, body: ImportIn) -> dict[str, Any]:
         """Create the accepted drafts under one parent directive for the document."""
-        from ..extraction.document import extract
-
         require(who, Permission.CREATE, "import")
-        _check_document(body.text)
-        result = extract(body.text, units=app.state.units, issued=body.issued)
+        result = _extract(body.text, app.state.units, body.issued)
         if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
             raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
         parent, children = engine.import_drafts(who, result, body.workflow, accept=body.accept)
@@ -494,6 +525,16 @@ def create_app(
     if dashboard:
         install_dashboard(app, engine, auth)
     return app
+
+
+def _extract(text: str, units: Any, issued: date | None) -> Extraction:
+    from ..extraction.document import extract
+
+    _check_document(text)
+    try:
+        return extract(text, units=units, issued=issued)
+    except (OverflowError, ValueError) as exc:  # e.g. a date past the calendar's end
+        raise PayloadError("text", f"cannot be read: {exc}") from None
 
 
 def _check_document(text: str) -> None:
