@@ -347,6 +347,7 @@ def test_dashboard_pages(api: Api) -> None:
     r = api.client.post(
         f"/directives/{did}/fire",
         cookies={"dondoc_token": api.luyen},
+        headers={"Origin": "http://testserver"},  # a browser's form post says where it is from
         follow_redirects=False,
         data={
             "trigger": "submit_self_assessment",
@@ -360,6 +361,7 @@ def test_dashboard_pages(api: Api) -> None:
     r = api.client.post(
         f"/directives/{did}/fire",
         cookies={"dondoc_token": api.luyen},
+        headers={"Referer": f"http://testserver/directives/{did}"},
         follow_redirects=False,
         data={"trigger": "accept"},
     )

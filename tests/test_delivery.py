@@ -27,6 +27,7 @@ from dondoc.core.records import OutboxMessage
 from dondoc.delivery.outbox import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
     Deliverer,
     DeliveryError,
     FileSink,
@@ -82,7 +83,8 @@ class Hook:
                     self.send_response(hook.fail_with)
                     self.end_headers()
                     return
-                assert self.headers[SIGNATURE_HEADER] == sign(body, SECRET), "bad signature"
+                stamp = int(self.headers[TIMESTAMP_HEADER])
+                assert self.headers[SIGNATURE_HEADER] == sign(body, SECRET, stamp), "bad signature"
                 hook.received.append({"key": self.headers[IDEMPOTENCY_HEADER], **json.loads(body)})
                 self.send_response(204)
                 self.end_headers()

@@ -5,6 +5,7 @@ The commands are plain functions here; :mod:`.main` registers them on ``app``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -122,7 +123,7 @@ def worker(
     import logging
 
     from ..core.directory import SimpleDirectory
-    from ..delivery.outbox import Deliverer, FileSink, Router, SmtpSink, WebhookSink
+    from ..delivery.outbox import Deliverer, FileSink, Router, SmtpSink
     from ..worker import Worker, retry_while_unavailable
 
     logging.basicConfig(
@@ -153,7 +154,7 @@ def worker(
             )
             if smtp_host
             else None,
-            webhook=WebhookSink(webhook_url, os.environ.get("DONDOC_WEBHOOK_SECRET", "")),
+            webhook=_webhook_sink(webhook_url, os.environ.get("DONDOC_WEBHOOK_SECRET", "")),
         )
     w = Worker(engine, name=name, interval=interval)
     if not no_delivery:
@@ -192,3 +193,20 @@ def demo(
     from .demo import run_demo
 
     run_demo(db, out)
+
+
+def _webhook_sink(url: str | None, secret: str) -> Any:
+    """The webhook sink; without a secret none (refused outright when a URL is given)."""
+    from ..delivery.outbox import SinkConfigError, WebhookSink
+
+    if not secret:
+        if url:
+            raise SinkConfigError(
+                "--webhook-url needs DONDOC_WEBHOOK_SECRET (webhooks are signed; an empty key "
+                "is refused)"
+            )
+        logging.getLogger("dondoc.worker").warning(
+            "no DONDOC_WEBHOOK_SECRET: webhooks in the directory are not used"
+        )
+        return None
+    return WebhookSink(url, secret)

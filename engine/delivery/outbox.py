@@ -24,8 +24,11 @@ import json
 import smtplib
 import ssl
 import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -35,9 +38,29 @@ from typing import Protocol
 
 from ..core.directory import Directory, Recipient
 from ..core.records import OutboxMessage
+from ..errors import DondocError
 
 IDEMPOTENCY_HEADER = "X-Dondoc-Idempotency-Key"
 SIGNATURE_HEADER = "X-Dondoc-Signature"
+TIMESTAMP_HEADER = "X-Dondoc-Timestamp"
+
+
+class SinkConfigError(DondocError):
+    """A sink is set up unsafely (no webhook secret, a password over plain SMTP): refused at
+    start, before anything is sent."""
+
+    code = "configuration"
+
+
+def safe_url(url: str) -> str:
+    """``url`` without credentials or query string (for logs and ``outbox.last_error``)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(invalid URL)"
+    return urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 class DeliveryError(Exception):
@@ -70,9 +93,13 @@ def payload_json(message: OutboxMessage, to: Recipient) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The webhook signature header value: ``sha256=<hex HMAC of the raw body>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str, timestamp: int) -> str:
+    """The webhook signature header value: ``sha256=<hex HMAC of "<timestamp>." + raw body>``.
+
+    The timestamp (``X-Dondoc-Timestamp``, Unix seconds) is signed with the body, so a receiver
+    that refuses timestamps older than a few minutes cannot be fed a replayed request."""
+    signed = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 class FileSink:
@@ -109,7 +136,19 @@ class SmtpSink:
     username: str | None = None
     password: str | None = None
     timeout: float = 15.0
+    allow_plaintext_login: bool = False
     name: str = field(default="email", init=False)
+
+    def __post_init__(self) -> None:
+        if (
+            (self.username or self.password)
+            and not self.starttls
+            and not self.allow_plaintext_login
+        ):
+            raise SinkConfigError(
+                "SMTP login without STARTTLS would send the password in clear: use --smtp-starttls "
+                "(or allow_plaintext_login for a server on the same host)"
+            )
 
     def send(self, message: OutboxMessage, to: Recipient) -> None:
         if not to.email:
@@ -148,13 +187,25 @@ class WebhookSink:
     url: str | None = None
     secret: str = ""
     timeout: float = 15.0
+    clock: Callable[[], float] = time.time
     name: str = field(default="webhook", init=False)
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise SinkConfigError(
+                "a webhook needs a signing secret (DONDOC_WEBHOOK_SECRET); refusing to sign with "
+                "an empty key"
+            )
 
     def send(self, message: OutboxMessage, to: Recipient) -> None:
         url = to.webhook or self.url
         if not url:
             raise DeliveryError(f"no webhook URL for {to.id}", retryable=False)
+        shown = safe_url(url)
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise DeliveryError(f"webhook {shown}: not an http(s) URL", retryable=False)
         body = payload_json(message, to)
+        stamp = int(self.clock())
         request = urllib.request.Request(
             url,
             data=body,
@@ -162,7 +213,8 @@ class WebhookSink:
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 IDEMPOTENCY_HEADER: message.idempotency_key,
-                SIGNATURE_HEADER: sign(body, self.secret),
+                TIMESTAMP_HEADER: str(stamp),
+                SIGNATURE_HEADER: sign(body, self.secret, stamp),
             },
         )
         try:
@@ -171,11 +223,21 @@ class WebhookSink:
         except urllib.error.HTTPError as exc:
             status = exc.code
         except (urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(f"webhook {url}: {exc}") from None
+            raise DeliveryError(f"webhook {shown}: {_without(exc, url)}") from None
         if 200 <= status < 300:
             return
         retryable = not (400 <= status < 500) or status in (408, 429)
-        raise DeliveryError(f"webhook {url} answered HTTP {status}", retryable=retryable)
+        raise DeliveryError(f"webhook {shown} answered HTTP {status}", retryable=retryable)
+
+
+def _without(exc: Exception, url: str) -> str:
+    """The error's text without the URL's secrets (userinfo, query)."""
+    text = str(exc).replace(url, safe_url(url))
+    parts = urllib.parse.urlsplit(url)
+    for secret in (parts.password, parts.username, parts.query):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 @dataclass
@@ -271,18 +333,21 @@ class Deliverer:
             sink = self.router.sink_for(to)
             try:
                 sink.send(message, to)
-            except DeliveryError as exc:
+            except (DeliveryError, ValueError) as exc:
+                # A malformed message (CR/LF in a name, a bad URL: ValueError from the e-mail
+                # and URL libraries) is a permanent failure of that message, never the end of
+                # the worker.
+                retryable = exc.retryable if isinstance(exc, DeliveryError) else False
+                why = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
                 status = self.store.mark_failed(
                     message.id,
                     self.worker,
-                    str(exc),
-                    retryable=exc.retryable,
+                    why,
+                    retryable=retryable,
                     max_attempts=self.max_attempts,
                     retry_in=backoff(message.attempts),
                 )
-                (report.retried if status == "pending" else report.failed).append(
-                    (message, str(exc))
-                )
+                (report.retried if status == "pending" else report.failed).append((message, why))
                 continue
             self.store.mark_sent(message.id, self.worker, sink.name)
             report.sent.append(message)

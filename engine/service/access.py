@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -13,6 +14,9 @@ from ..store.tables import (
     ApiTokenRow,
 )
 from .base import EngineBase
+
+#: A token is refused this long after it was issued; rotate tokens by issuing new ones.
+TOKEN_LIFETIME = timedelta(days=180)
 
 
 class Access(EngineBase):
@@ -50,7 +54,20 @@ class Access(EngineBase):
             )
             if row is None or row.revoked_at is not None:
                 return None
+            if row.created_at + TOKEN_LIFETIME < self.clock.now():
+                return None  # expired: issue a new one (dondoc token create)
             return Actor(row.person, frozenset(row.roles or ()), row.unit, row.name)
+
+    def revoke_token(self, token: str) -> bool:
+        """Revoke one token (logging out); False when it was unknown or already revoked."""
+        with self._tx() as repo:
+            row = repo.s.scalar(
+                sa.select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token))
+            )
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = self.clock.now()
+            return True
 
     def revoke_tokens(self, person: str) -> int:
         with self._tx() as repo:

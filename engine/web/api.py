@@ -41,6 +41,7 @@ from .auth import Authenticator, Unauthenticated, current_actor, token_authentic
 from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
 from .evaluation_api import install as install_evaluation
+from .hardening import Hardening
 from .moves_api import install as install_moves
 
 StatusName = Literal[
@@ -268,6 +269,7 @@ def create_app(
     app.state.authenticate = auth
     app.state.units = units  # a UnitsDirectory for extraction, if the deployment has one
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(Hardening)  # outermost: headers on every answer, 413s included
 
     @app.exception_handler(DondocError)
     async def dondoc_error(_request: Request, exc: DondocError) -> JSONResponse:

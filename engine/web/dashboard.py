@@ -63,8 +63,10 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                 }
                 if who
                 else None,
-                "msg": request.query_params.get("msg"),
-                "err": request.query_params.get("err"),
+                # Only fixed messages are shown: the query carries a code, never text a link
+                # could make the page say.
+                "msg": MESSAGES.get(request.query_params.get("msg", "")),
+                "err": _error_text(request),
                 "colours": STATUS_COLOURS,
                 "statuses": [{"value": s.value, "label": s.label} for s in Status],
                 "today": engine.clock.now(),
@@ -88,16 +90,25 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         form = await request.form()
         token = str(form.get("token", "")).strip()
         if not token or engine.authenticate(token) is None:
-            return RedirectResponse(
-                "/login?err=" + quote("Mã đăng nhập không đúng hoặc đã bị thu hồi."),
-                status_code=303,
-            )
+            return RedirectResponse("/login?err=login", status_code=303)
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="lax", max_age=30 * 86400)
+        response.set_cookie(
+            TOKEN_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=SESSION_SECONDS,
+        )
         return response
 
+    @app.post("/logout", include_in_schema=False)
     @app.get("/logout", include_in_schema=False)
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        """Log out: the token behind the cookie is revoked, not only forgotten by the browser."""
+        token = request.cookies.get(TOKEN_COOKIE)
+        if token:
+            engine.revoke_token(token)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(TOKEN_COOKIE)
         return response
@@ -227,7 +238,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         version = str(form.get("expected_version", ""))
         try:
             engine.get_visible(directive_id, who)
-            d = engine.fire(
+            engine.fire(
                 directive_id,
                 trigger,
                 who,
@@ -235,13 +246,12 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                 expected_version=int(version) if version.isdigit() else None,
             )
         except DondocError as exc:
+            field = getattr(exc, "field", None)
+            extra = f"&field={quote(field)}" if isinstance(field, str) else ""
             return RedirectResponse(
-                f"/directives/{directive_id}?err=" + quote(str(exc)), status_code=303
+                f"/directives/{directive_id}?err={exc.code}{extra}", status_code=303
             )
-        return RedirectResponse(
-            f"/directives/{directive_id}?msg=" + quote(f"Đã cập nhật: {d.state_label}"),
-            status_code=303,
-        )
+        return RedirectResponse(f"/directives/{directive_id}?msg=updated", status_code=303)
 
     @app.get("/stats", include_in_schema=False)
     def stats(request: Request, against: str = "current") -> Response:
@@ -293,6 +303,29 @@ def _page_links(current: int, pages: int, query: dict[str, str]) -> dict[str, An
         "prev": href(current - 1) if current > 1 else None,
         "next": href(current + 1) if current < pages else None,
     }
+
+
+#: How long the dashboard's cookie lives (a working day and a half), not the token's life.
+SESSION_SECONDS = 12 * 3600
+MESSAGES = {"updated": "Đã cập nhật."}
+ERRORS = {
+    "login": "Mã đăng nhập không đúng hoặc đã bị thu hồi.",
+    "permission_denied": "Bạn không có quyền thực hiện thao tác này.",
+    "invalid_transition": "Thao tác không thực hiện được ở trạng thái hiện tại.",
+    "validation_error": "Thông tin nhập chưa hợp lệ",
+    "conflict": "Nhiệm vụ vừa được người khác cập nhật; vui lòng tải lại trang.",
+    "not_found": "Không tìm thấy nhiệm vụ.",
+}
+
+
+def _error_text(request: Request) -> str | None:
+    text = ERRORS.get(request.query_params.get("err", ""))
+    field = request.query_params.get("field", "")
+    if text is not None and field and field.isidentifier() and len(field) <= 64:
+        text += f" (trường “{field}”)."
+    elif text is not None and not text.endswith("."):
+        text += "."
+    return text
 
 
 def _days_left(engine: Engine, d: Directive) -> int | None:
