@@ -340,7 +340,7 @@ class EngineBase:
         check_separation(
             t,
             actor,
-            requester=sql.requester(row.id),
+            requester=sql.requester(row.id, row.event_seq),
             people={"assignee": row.assignee, "assigner": row.assigner, "reviewer": row.reviewer},
             held=held,
         )

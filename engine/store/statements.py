@@ -381,13 +381,16 @@ class Sql:
                 .values(status="cancelled")
             )
 
-    def requester(self, directive_id: int) -> str | None:
+    def requester(self, directive_id: int, up_to_seq: int) -> str | None:
         """The actor of the event that entered the directive's current state (who made the
-        request a decision is about); None without events. Rare (separation of duties)."""
+        request a decision is about), among its events up to ``up_to_seq`` — the chain head of
+        the row the command read, so a change committed since by someone else is not taken
+        for it. None without events. Rare (separation of duties)."""
         row = self.conn.execute(
             sa.select(_E.c.actor)
             .where(
                 _E.c.directive_id == directive_id,
+                _E.c.seq <= up_to_seq,
                 sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
             )
             .order_by(_E.c.seq.desc())
