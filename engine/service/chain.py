@@ -220,9 +220,10 @@ class Replay:
 
     The row is a function of the chain: the "created" event carries the directive's snapshot,
     each "transition" its trigger, states and payload, whose effect (progress, extension,
-    closing) comes from the workflow. Any other kind of event changes the fields named in its
-    payload's ``"set"`` mapping (how a command outside the workflow — reassigning, say —
-    records what it changed)."""
+    closing) comes from the workflow. Any event may carry ``"_set"`` in its payload: fields
+    it changed beyond what the workflow says (a roll-up of sub-directives' progress, a
+    reassignment…), with their new values — how a command outside the workflow records what it
+    changed. (Payload fields are identifiers, so ``_set`` never clashes with one.)"""
 
     __slots__ = ("effects", "fields", "problem", "row")
 
@@ -298,11 +299,12 @@ class Replay:
                 if f["original_due"] is None:
                     f["original_due"] = f["due"]
                 f["due"] = payload.get("new_due")
-            f["data"] = {**f["data"], **payload}
+            overrides = payload.get("_set") or {}
+            f["data"] = {**f["data"], **{k: v for k, v in payload.items() if k != "_set"}}
+            f.update(overrides)
             f["updated_at"] = at
         else:
-            for name, value in (payload.get("set") or {}).items():
-                f[name] = value
+            f.update(payload.get("_set") or {})
             f["updated_at"] = at
 
     def differences(self, row: Mapping[str, Any]) -> list[str]:
@@ -313,6 +315,30 @@ class Replay:
             if actual != expected and _norm(name, actual) != expected:
                 out.append(name)
         return out
+
+
+#: The fields a replay rebuilds (see :class:`Replay`), besides the chain head.
+REPLAYED = (
+    *SNAPSHOT_FIELDS,
+    "data",
+    "state",
+    "progress",
+    "original_due",
+    "is_open",
+    "closed_at",
+    "done_at",
+)
+
+
+def changed_fields(before: Any, after: Any) -> dict[str, Any]:
+    """The replayed fields whose value differs between two states of a directive (objects
+    with those attributes), new values as events record them (for a ``"_set"`` payload)."""
+    out = {}
+    for name in REPLAYED:
+        new = _norm(name, getattr(after, name))
+        if _norm(name, getattr(before, name)) != new:
+            out[name] = new
+    return out
 
 
 # --- the ledger: one digest over every directive's chain, signed ------------------------------

@@ -336,8 +336,10 @@ class Commands(EngineBase):
                 row.original_due = row.due
             row.due = date.fromisoformat(decision.payload["new_due"])
         rolled_up = self._rolled_up_progress(sql, row)
+        event_payload: dict[str, Any] = dict(decision.payload)
         if rolled_up is not None:
             row.progress = rolled_up
+            event_payload["_set"] = {"progress": rolled_up}  # for the audit's replay
         row.data = {**(row.data or {}), **decision.payload}
         row.updated_at = now
         self._write(
@@ -351,7 +353,7 @@ class Commands(EngineBase):
                 trigger=trigger,
                 from_state=decision.source,
                 to_state=decision.dest,
-                payload=decision.payload,
+                payload=event_payload,
                 at=now,
             ),
         )

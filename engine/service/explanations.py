@@ -30,6 +30,7 @@ from ..errors import InvalidTransition, NotFound, PayloadError, PermissionDenied
 from ..store import movestore
 from ..store.statements import DirectiveState, DueTimer, Sql
 from .base import FiredTimer, timer_row
+from .chain import changed_fields
 from .scheduling import Scheduling
 
 CAUSES = ("objective", "subjective")
@@ -110,8 +111,16 @@ class Explanations(Scheduling):
         now: datetime,
         kind: str = "move",
     ) -> None:
-        """Append a move's audit event to ``row`` and write the row (one new version)."""
+        """Append a move's audit event to ``row`` and write the row (one new version).
+
+        The event's payload also carries ``"_set"``: the directive's fields the move changed,
+        with their new values, so the row stays a function of its chain (the audit replays
+        it, :class:`~dondoc.service.chain.Replay`)."""
         row.updated_at = now
+        before = sql.load(row.id)
+        changed = changed_fields(before, row) if before is not None else {}
+        if changed:
+            payload = {**payload, "_set": changed}
         self._write(
             sql,
             row,
