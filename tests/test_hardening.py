@@ -178,3 +178,29 @@ def test_a_malformed_message_is_marked_failed_and_delivery_goes_on(tmp_path: Pat
     assert set(sent) == {"phuong"} and len(report.sent) == 2
     assert {m.status for m in engine.outbox() if m.recipient == "luyen"} == {"failed"}
     _ = timedelta
+
+
+def test_templates_are_bounded_in_loops_and_values(tmp_path: Path) -> None:
+    from dondoc.documents.render import Renderer
+    from dondoc.errors import TemplateError
+
+    attacks = {
+        # the review's hang: nested range loops (10**10 steps)
+        "nested": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        # the review's gigabyte: 'a' * 10**9
+        "big": "{{ 'a' * 10**9 }}",
+        # doubling a text in a loop
+        "double": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}"
+        "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s | length }}",
+        "power": "{{ 2 ** 100000 }}",
+    }
+    for name, body in attacks.items():
+        (tmp_path / f"{name}.txt.j2").write_text(f"Tiêu đề\n{body}\n", encoding="utf-8")
+    (tmp_path / "fine.txt.j2").write_text(
+        "Tiêu đề\n{% for i in range(3) %}{{ i }}{% endfor %}{{ 'ab' * 3 }}\n", encoding="utf-8"
+    )
+    renderer = Renderer(tmp_path)
+    for name in attacks:
+        with pytest.raises(TemplateError, match="not allowed in a template"):
+            renderer.render_text(name, {})
+    assert renderer.render_text("fine", {}).body.strip() == "012ababab"

@@ -10,7 +10,8 @@ templates by file name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -19,6 +20,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..clock import VN_TZ
@@ -27,6 +29,51 @@ from ..errors import Problem, TemplateError, TemplateNotFound
 
 TEXT_SUFFIX = ".txt.j2"
 HTML_SUFFIX = ".html.j2"
+
+#: What one rendering may do: loop steps over ``range`` (nested loops multiply), and the size
+#: of a text or list built with ``*``, ``+`` or ``**``. Templates come from admins; a document
+#: needs a few hundred steps at most.
+MAX_TEMPLATE_STEPS = 100_000
+MAX_TEMPLATE_VALUE = 1_000_000
+_steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("dondoc_template_steps")
+
+
+def _budgeted_range(*args: int) -> Iterator[int]:
+    """``range`` whose steps count against the rendering's budget."""
+    budget = _steps.get(None)
+    for i in range(*args):
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise SecurityError(f"more than {MAX_TEMPLATE_STEPS} loop steps")
+        yield i
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with bounded loops and bounded values."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        sized = (str, list, tuple)
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, sized)
+                    and isinstance(n, int)
+                    and len(seq) * n > MAX_TEMPLATE_VALUE
+                ):
+                    raise SecurityError(f"a value longer than {MAX_TEMPLATE_VALUE}")
+        elif operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("an exponent above 64")
+        elif (
+            isinstance(left, sized)
+            and isinstance(right, sized)
+            and len(left) + len(right) > MAX_TEMPLATE_VALUE
+        ):
+            raise SecurityError(f"a value longer than {MAX_TEMPLATE_VALUE}")
+        return super().call_binop(context, operator, left, right)
 
 
 def long_date(value: date | datetime | str | None) -> str:
@@ -212,7 +259,7 @@ class Renderer:
     def __init__(self, admin_dir: str | Path | None = None) -> None:
         dirs = [str(admin_dir)] if admin_dir else []
         dirs.append(str(bundled_template_dir()))
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _BoundedSandbox(
             loader=jinja2.FileSystemLoader(dirs, encoding="utf-8"),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(
@@ -229,7 +276,7 @@ class Renderer:
             place_date=place_date,
             status_label=status_label,
         )
-        self.env.globals.update(doc_number=doc_number)
+        self.env.globals.update(doc_number=doc_number, range=_budgeted_range)
 
     def template_ids(self) -> set[str]:
         """Ids of every text template available (bundled or admin)."""
@@ -290,6 +337,7 @@ class Renderer:
         return self._render(template_id + HTML_SUFFIX, context)
 
     def _render(self, name: str, context: Mapping[str, Any]) -> str:
+        token = _steps.set([MAX_TEMPLATE_STEPS])
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound:
@@ -306,3 +354,5 @@ class Renderer:
             raise TemplateError(
                 name, f"failed while rendering: {type(exc).__name__}: {exc}"
             ) from None
+        finally:
+            _steps.reset(token)
