@@ -3,8 +3,8 @@
 Signed checkpoints of the audit ledger (issue 14): the digest of every event up to an instant,
 HMAC-signed with a key kept outside the database.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import dondoc.store.tables
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
