@@ -335,7 +335,7 @@ def test_dashboard_pages(api: Api) -> None:
     assert r.status_code == 303 and "err=" in r.headers["location"]
     r = api.client.post("/login", data={"token": api.luyen}, follow_redirects=False)
     assert r.status_code == 303 and "dondoc_token" in r.headers["set-cookie"]
-    page = api.client.get("/", cookies={"dondoc_token": api.luyen}).text
+    page = api.client.get("/directives", cookies={"dondoc_token": api.luyen}).text
     assert (
         page.count('class="directive"') == 7
         and 'class="bar"' in page

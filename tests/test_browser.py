@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,8 @@ pytestmark = [
     ),
 ]
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+UNIT_TASK = Path(__file__).resolve().parents[1] / "workflows" / "unit_task.yaml"
 
 
 def _free_port() -> int:
@@ -39,12 +42,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Engine]]:
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, dict[str, str], Engine]]:
     import uvicorn
 
     from dondoc.web.api import create_app
 
+    tmp_path = tmp_path_factory.mktemp("web")
     clock = FakeClock(datetime(2024, 6, 25, 9, tzinfo=VN_TZ).astimezone(UTC))
     engine = Engine(f"sqlite:///{tmp_path / 'web.db'}", clock=clock)
     tokens = dict(zip(("thang", "phuong", "luyen"), load_demo_data(engine).values(), strict=True))
@@ -60,6 +66,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Engine]]:
     )
     case1 = next(i for t, i in ids.items() if t.startswith("Làm rõ"))
     engine.fire(case1, "report_progress", Actor.of("phuong", unit="Thanh tra Sở"), {"progress": 70})
+    tokens["admin"] = engine.create_token("admin", roles=["admin"], name="Quản trị hệ thống")
     port = _free_port()
     srv = uvicorn.Server(
         uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
@@ -76,15 +83,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Engine]]:
     engine.db.dispose()
 
 
-def test_login_list_open_submit_and_see_the_timeline(
-    server: tuple[str, dict[str, str], Engine], tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole module."""
     from playwright.sync_api import sync_playwright
 
-    base, tokens, engine = server
-    shots = DOCS_IMG if os.environ.get("DONDOC_SNAPSHOTS") == "1" else tmp_path
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        b = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
@@ -96,41 +101,143 @@ def test_login_list_open_submit_and_see_the_timeline(
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        page.goto(f"{base}/")
-        assert page.url.endswith("/login")
-        page.fill("#token", tokens["luyen"])
-        page.click("button[type=submit]")
-        page.wait_for_selector("#directives")
-        rows = page.locator("tr.directive")
-        assert rows.count() == 7
-        assert (
-            page.locator("tr.directive .bar").count() == 7
-        )  # every directive has its progress bar
-        assert "Không có thời hạn" in page.content() and "Sắp đến hạn" in page.content()
-        page.screenshot(path=str(shots / "dashboard_list.png"), full_page=True)
+        yield b
+        b.close()
 
-        mine = next(
-            d
-            for d in engine.directives(workflow="remediation_self_assessment")
-            if d.assignee == "luyen"
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    return DOCS_IMG if os.environ.get("DONDOC_SNAPSHOTS") == "1" else tmp_path
+
+
+def _log_in(browser: Any, base: str, token: str, width: int, bypass_csp: bool = False) -> Any:
+    page = browser.new_page(
+        viewport={"width": width, "height": 900}, locale="vi-VN", bypass_csp=bypass_csp
+    )
+    page.goto(f"{base}/login")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1")
+    return page
+
+
+def test_every_page_fits_a_phone_and_a_desktop(
+    server: tuple[str, dict[str, str], Engine], browser: Any, shots: Path
+) -> None:
+    """Issue 22: no horizontal scrolling at 360–390 px; lists are cards on phones and tables
+    on wide screens; the header bar wraps instead of being cut."""
+    base, tokens, engine = server
+    mine = next(d for d in engine.directives() if d.assignee == "luyen")
+    pages = {
+        "mywork": "/",
+        "list": "/directives",
+        "directive": f"/directives/{mine.id}",
+        "queue": "/queue",
+        "stats": "/stats",
+    }
+    for width in (360, 390, 1280):
+        page = _log_in(browser, base, tokens["luyen"], width)
+        for name, path in {"login": "/login", **pages}.items():
+            page.goto(base + path)
+            page.wait_for_selector("h1, .card")
+            scroll, inner = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert scroll <= inner, f"{name} overflows at {width} px: {scroll} > {inner}"
+            header = page.locator("header.top").bounding_box()
+            assert header is not None and header["x"] + header["width"] <= inner
+            if width != 360 and name in ("mywork", "directive"):
+                suffix = "phone" if width == 390 else "wide"
+                page.screenshot(path=str(shots / f"dashboard_{name}_{suffix}.png"), full_page=True)
+        page.goto(base + "/directives")
+        display = page.locator("#directives tr.directive").first.evaluate(
+            "e => getComputedStyle(e).display"
         )
-        page.click(f"tr.directive[data-id='{mine.id}'] a")
-        page.wait_for_selector("#timeline")
-        assert page.locator("#timeline li").count() == 2  # created, started
-        form = page.locator("form[data-trigger='submit_self_assessment']")
-        form.locator("textarea[name=report]").fill(
-            "Đã khắc phục một phần; còn chậm giải quyết đơn thư."
-        )
-        form.locator("select[name=shortcomings_fixed]").select_option("false")
-        form.locator("select[name=proposed_discipline]").select_option("khien_trach")
-        form.locator("button[type=submit]").click()
-        page.wait_for_selector(".flash.ok")
-        assert "Đã nộp báo cáo tự đánh giá" in page.locator("#state").inner_text()
-        timeline = page.locator("#timeline li")
-        assert timeline.count() == 3
-        assert "Gửi báo cáo tự đánh giá" in timeline.nth(2).inner_text()
-        assert "Đã khắc phục một phần" in timeline.nth(2).inner_text()
-        page.screenshot(path=str(shots / "dashboard_directive.png"), full_page=True)
-        browser.close()
+        assert display == ("table-row" if width == 1280 else "block")
+        page.close()
+        # the administrators' page, with a definition checked and its diagram drawn
+        page = _log_in(browser, base, tokens["admin"], width)
+        page.goto(base + "/admin/workflows")
+        page.fill("#yaml", UNIT_TASK.read_text(encoding="utf-8"))
+        page.click("#check button[type=submit]")
+        page.wait_for_selector("#diagram svg")
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"admin overflows at {width} px: {scroll} > {inner}"
+        if width != 360:
+            suffix = "phone" if width == 390 else "wide"
+            page.screenshot(path=str(shots / f"dashboard_admin_{suffix}.png"), full_page=True)
+        page.close()
+
+
+def test_login_list_open_submit_and_see_the_timeline(
+    server: tuple[str, dict[str, str], Engine], browser: Any, shots: Path
+) -> None:
+    base, tokens, engine = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page.goto(f"{base}/")
+    assert page.url.endswith("/login")
+    page.fill("#token", tokens["luyen"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#todo")
+    page.goto(f"{base}/directives")
+    page.wait_for_selector("#directives")
+    rows = page.locator("tr.directive")
+    assert rows.count() == 7
+    assert page.locator("tr.directive .bar").count() == 7  # every directive has its progress bar
+    assert "Không có thời hạn" in page.content() and "Sắp đến hạn" in page.content()
+    page.screenshot(path=str(shots / "dashboard_list.png"), full_page=True)
+
+    mine = next(
+        d
+        for d in engine.directives(workflow="remediation_self_assessment")
+        if d.assignee == "luyen"
+    )
+    page.click(f"tr.directive[data-id='{mine.id}'] a")
+    page.wait_for_selector("#timeline")
+    assert page.locator("#timeline li").count() == 2  # created, started
+    form = page.locator("form[data-trigger='submit_self_assessment']")
+    form.locator("textarea[name=report]").fill(
+        "Đã khắc phục một phần; còn chậm giải quyết đơn thư."
+    )
+    form.locator("select[name=shortcomings_fixed]").select_option("false")
+    form.locator("select[name=proposed_discipline]").select_option("khien_trach")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash.ok")
+    assert "Đã nộp báo cáo tự đánh giá" in page.locator("#state").inner_text()
+    timeline = page.locator("#timeline li")
+    assert timeline.count() == 3
+    assert "Gửi báo cáo tự đánh giá" in timeline.nth(2).inner_text()
+    assert "Đã khắc phục một phần" in timeline.nth(2).inner_text()
+    page.screenshot(path=str(shots / "dashboard_directive.png"), full_page=True)
+    page.close()
     assert engine.get(mine.id).data["proposed_discipline"] == "khien_trach"
+
+
+@pytest.mark.skipif(
+    not AXE.exists(), reason="axe-core not installed: run 'npm install' at the repository root"
+)
+def test_no_serious_accessibility_violations(
+    server: tuple[str, dict[str, str], Engine], browser: Any
+) -> None:
+    """Issue 22, item 6: axe-core finds no serious or critical violation (labels on every
+    control, contrast, names of links and buttons, landmarks) on any page, phone and desktop."""
+    base, tokens, engine = server
+    mine = next(d for d in engine.directives() if d.assignee == "luyen")
+    axe = AXE.read_text(encoding="utf-8")
+    for token, paths in (
+        (tokens["luyen"], ["/", "/directives", f"/directives/{mine.id}", "/queue", "/stats"]),
+        (tokens["admin"], ["/admin/workflows"]),
+    ):
+        for width in (390, 1280):
+            # the dashboard's policy forbids scripts; the test's own axe needs leave to run
+            page = _log_in(browser, base, token, width, bypass_csp=True)
+            for path in ["/login", *paths]:
+                page.goto(base + path)
+                page.add_script_tag(content=axe)
+                found = page.evaluate(
+                    "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                    ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+                    ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"
+                )
+                assert found == [], f"{path} at {width} px: {found}"
+            page.close()

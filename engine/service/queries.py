@@ -265,6 +265,12 @@ class Queries(EngineBase):
             rows = repo.page([*where, due < today], order_by=[due])
             return [self._to_record(repo, r) for r in rows]
 
+    def workflow_usage(self) -> list[tuple[str, int, int, int]]:
+        """Every registered workflow version with how many directives hold it, and how many of
+        those are open: (workflow, version, directives, open). For administrators."""
+        with self._tx() as repo:
+            return repo.workflow_usage()
+
     def history(self, directive_id: int) -> list[AuditEvent]:
         """The directive's audit trail, oldest first."""
         with self._tx() as repo:

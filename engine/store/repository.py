@@ -158,6 +158,30 @@ class Repository:
     def workflow_version(self, workflow: str, version: int) -> WorkflowVersionRow | None:
         return self.s.get(WorkflowVersionRow, (workflow, version))
 
+    def workflow_usage(self) -> list[tuple[str, int, int, int]]:
+        """(workflow, version, directives, open directives) for every registered version."""
+        d = DirectiveRow
+        counts = (
+            sa.select(
+                d.workflow,
+                d.workflow_version,
+                sa.func.count().label("n"),
+                sa.func.sum(sa.case((d.is_open, 1), else_=0)).label("open"),
+            )
+            .group_by(d.workflow, d.workflow_version)
+            .subquery()
+        )
+        w = WorkflowVersionRow
+        stmt = (
+            sa.select(w.workflow, w.version, counts.c.n, counts.c.open)
+            .outerjoin(
+                counts,
+                sa.and_(counts.c.workflow == w.workflow, counts.c.workflow_version == w.version),
+            )
+            .order_by(w.workflow, w.version)
+        )
+        return [(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in self.s.execute(stmt)]
+
     # --- the read side (see :mod:`.listing`) ----------------------------------------------------
     @property
     def dialect(self) -> str:

@@ -8,50 +8,52 @@ the query string). Thin: every page calls Engine methods only.
 from __future__ import annotations
 
 from dataclasses import asdict
+from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..clock import VN_TZ
 from ..core.actors import Actor
 from ..core.records import Directive
 from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
+from .actions import explanation_forms
+from .actions import install as install_actions
+from .admin import install as install_admin
 from .auth import TOKEN_COOKIE
+from .mywork import DUE_SOON_DAYS, my_work
+from .timeline import readable
 
 PAGE_SIZE = 50  # directives per dashboard page
 
 STATUS_COLOURS = {
     "completed_on_time": "#2e7d32",
-    "completed_late": "#9e6a03",
+    "completed_late": "#7a5200",
     "in_progress_on_time": "#1565c0",
-    "due_soon": "#ef6c00",
+    "due_soon": "#b34a00",
     "in_progress_overdue": "#c62828",
     "no_deadline": "#616161",
-    "cancelled": "#9e9e9e",
+    "cancelled": "#6b6b6b",
 }
 
 
-#: How the timeline names the moves (delegation, reassignment, claim, explanations).
-MOVE_LABELS = {
-    "delegate": "giao việc tiếp",
-    "roll_up": "cập nhật tiến độ tổng hợp từ việc giao tiếp",
-    "cooperate": "đề nghị đơn vị phối hợp",
-    "reassign": "chuyển xử lý",
-    "claim": "nhận xử lý từ hàng chờ của đơn vị",
-    "assign": "phân công từ hàng chờ của đơn vị",
-    "request_explanation": "yêu cầu giải trình",
-    "answer_explanation": "giải trình",
-    "assess_explanation": "đánh giá giải trình",
-    "explanation_lapsed": "quá hạn giải trình",
-}
+def _css() -> str:
+    return (resources.files("dondoc.templates") / "dashboard" / "dashboard.css").read_text(
+        encoding="utf-8"
+    )
 
 
 def install(app: FastAPI, engine: Engine, auth: Any) -> None:
+    css = _css()
+
     def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
+        counts = context.pop("counts", None)
+        status_code = int(context.pop("status_code", 200))
+        if who is not None and counts is None:
+            counts = my_work(engine, who).counts()
         html = engine.renderer.render_page(
             f"dashboard/{name}.html.j2",
             {
@@ -70,16 +72,25 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                 "colours": STATUS_COLOURS,
                 "statuses": [{"value": s.value, "label": s.label} for s in Status],
                 "today": engine.clock.now(),
+                "path": request.url.path,
+                "counts": counts,
                 **context,
             },
         )
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status_code)
 
     def row(d: Directive) -> dict[str, Any]:
         return {
             **engine._directive_context(d, engine.clock.now())["directive"],
             "days_left": _days_left(engine, d),
         }
+
+    @app.get("/static/dashboard.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    install_actions(app, engine, auth)
+    install_admin(app, engine, auth, page)
 
     @app.get("/login", include_in_schema=False)
     def login_form(request: Request) -> HTMLResponse:
@@ -114,6 +125,22 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         return response
 
     @app.get("/", include_in_schema=False)
+    def home(request: Request) -> Response:
+        """Việc của tôi: what I must do, decide, chase and watch."""
+        who = auth(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        work = my_work(engine, who)
+        sections = [
+            ("todo", "Việc phải làm", [row(d) for d in work.todo]),
+            ("queue", "Hàng chờ của đơn vị (chưa có người nhận)", [row(d) for d in work.queue]),
+            ("review", "Chờ tôi xem xét, phê duyệt", [row(d) for d in work.review]),
+            ("late", "Tôi giao, đã quá hạn", [row(d) for d in work.late_assigned]),
+            ("soon", f"Sắp đến hạn (trong {DUE_SOON_DAYS} ngày)", [row(d) for d in work.due_soon]),
+        ]
+        return page("mywork", request, who, sections=sections, counts=work.counts())
+
+    @app.get("/directives", include_in_schema=False)
     def index(
         request: Request,
         state: str = "",
@@ -174,20 +201,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                     "fields": [{"name": n, **f.model_dump()} for n, f in t.payload.items()],
                 }
             )
-        labels = {s.id: s.label for s in spec.states}
-        history = [
-            {
-                **asdict(e),
-                "at_local": e.at.astimezone(VN_TZ),
-                "from_label": labels.get(e.from_state or "", e.from_state),
-                "to_label": labels.get(e.to_state or "", e.to_state),
-                "trigger_label": next(
-                    (t.label for t in spec.transitions if t.trigger == e.trigger and t.label),
-                    e.trigger,
-                ),
-            }
-            for e in engine.history(directive_id)
-        ]
+        history = readable(engine.history(directive_id), spec, engine.directory)
         kids, roll = engine.children(directive_id)
         return page(
             "directive",
@@ -198,7 +212,8 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             history=history,
             children=[row(k) for k in kids],
             roll=asdict(roll),
-            move_labels=MOVE_LABELS,
+            explain=explanation_forms(engine, who, d),
+            can_claim=d.assignee is None and d.is_open and d.lead_unit == who.unit,
         )
 
     @app.get("/queue", include_in_schema=False)
@@ -218,10 +233,8 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             engine.get_visible(directive_id, who)
             engine.claim(directive_id, who)
         except DondocError as exc:
-            return RedirectResponse("/queue?err=" + quote(str(exc)), status_code=303)
-        return RedirectResponse(
-            f"/directives/{directive_id}?msg=" + quote("Đã nhận xử lý nhiệm vụ."), status_code=303
-        )
+            return RedirectResponse(f"/queue?err={exc.code}", status_code=303)
+        return RedirectResponse(f"/directives/{directive_id}?msg=claimed", status_code=303)
 
     @app.post("/directives/{directive_id}/fire", include_in_schema=False)
     async def fire(request: Request, directive_id: int) -> Response:
@@ -288,7 +301,7 @@ def _page_links(current: int, pages: int, query: dict[str, str]) -> dict[str, An
     """Links to the first, last and nearby pages of a list (with its filters)."""
 
     def href(n: int) -> str:
-        return "/?" + urlencode({**query, "page": n})
+        return "/directives?" + urlencode({**query, "page": n})
 
     shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
     links: list[dict[str, Any]] = []
@@ -307,7 +320,13 @@ def _page_links(current: int, pages: int, query: dict[str, str]) -> dict[str, An
 
 #: How long the dashboard's cookie lives (a working day and a half), not the token's life.
 SESSION_SECONDS = 12 * 3600
-MESSAGES = {"updated": "Đã cập nhật."}
+MESSAGES = {
+    "updated": "Đã cập nhật.",
+    "claimed": "Đã nhận xử lý nhiệm vụ.",
+    "explanation_requested": "Đã gửi yêu cầu giải trình.",
+    "explanation_answered": "Đã gửi giải trình.",
+    "explanation_assessed": "Đã đánh giá giải trình.",
+}
 ERRORS = {
     "login": "Mã đăng nhập không đúng hoặc đã bị thu hồi.",
     "permission_denied": "Bạn không có quyền thực hiện thao tác này.",

@@ -1,0 +1,95 @@
+""" "Việc của tôi" (my work): what the signed-in person must do, decide, chase and watch.
+
+Every list is read through the Engine with SQL filters (assignee, state, due dates, open only)
+and the visibility rule; nothing loads the whole table. An item stays in its section until the
+work moves on (it is claimed, decided, completed), since each section is a query on the
+current state, not a notification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..clock import local_date
+from ..core.actors import Actor
+from ..core.records import Directive
+from ..service.engine import Engine
+
+#: "Due soon": open work whose due date falls within this many days.
+DUE_SOON_DAYS = 7
+#: Each section shows at most this many items (the full list is one click away).
+SECTION_LIMIT = 50
+
+
+@dataclass
+class MyWork:
+    todo: list[Directive] = field(default_factory=list)
+    queue: list[Directive] = field(default_factory=list)
+    review: list[Directive] = field(default_factory=list)
+    late_assigned: list[Directive] = field(default_factory=list)
+    due_soon: list[Directive] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "todo": len(self.todo) + len(self.queue),
+            "review": len(self.review),
+            "late": len(self.late_assigned),
+            "soon": len(self.due_soon),
+        }
+
+
+def decision_states(engine: Engine) -> set[tuple[str, int, str]]:
+    """(workflow, version, state) where a decision is awaited: done states (a report to
+    assess) and the sources of decisions made by someone other than the requester
+    (``not_by`` or ``extend_due``, e.g. an extension request)."""
+    found: set[tuple[str, int, str]] = set()
+    for compiled in engine.workflows:
+        spec = compiled.spec
+        for s in spec.states:
+            if s.done and not s.final:
+                found.add((spec.workflow, spec.version, s.id))
+        for t in spec.transitions:
+            if t.not_by or t.extend_due:
+                for src in t.source:
+                    if src != "*":
+                        found.add((spec.workflow, spec.version, src))
+    return found
+
+
+def my_work(engine: Engine, who: Actor) -> MyWork:
+    today = local_date(engine.clock.now())
+    work = MyWork()
+    mine = [
+        d
+        for d in engine.directives(assignee=who.id, open_only=True, limit=SECTION_LIMIT)
+        if d.done_at is None
+    ]
+    work.todo = mine
+    work.queue = engine.queue(who)[:SECTION_LIMIT]
+    review: dict[int, Directive] = {}
+    for wf, _version, state in sorted(decision_states(engine)):
+        for d in engine.visible_directives(
+            who, workflow=wf, state=state, open_only=True, limit=SECTION_LIMIT
+        ):
+            if d.id not in review and engine.allowed_triggers(d.id, who):
+                review[d.id] = d
+    work.review = sorted(review.values(), key=lambda d: (d.due or today, d.id))
+    late = engine.visible_directives(
+        who, open_only=True, due_to=today - timedelta(days=1), limit=None
+    )
+    work.late_assigned = [d for d in late if d.assigner == who.id and d.done_at is None][
+        :SECTION_LIMIT
+    ]
+    soon_to = today + timedelta(days=DUE_SOON_DAYS)
+    work.due_soon = sorted(
+        (
+            d
+            for d in engine.directives(
+                assignee=who.id, open_only=True, due_from=today, due_to=soon_to
+            )
+            if d.done_at is None
+        ),
+        key=lambda d: (d.due or today, d.id),
+    )[:SECTION_LIMIT]
+    return work
