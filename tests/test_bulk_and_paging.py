@@ -147,18 +147,18 @@ def test_dashboard_pages_have_links(client: tuple[Engine, TestClient, str, str])
     engine, http, board, _clerk = client
     engine.create_directives(BOARD, WF, _news(40))
     http.cookies.set("dondoc_token", board)
-    first = http.get("/").text
+    first = http.get("/directives").text
     assert first.count('class="directive"') == 50 and "Trang 1/2" in first
-    assert 'href="/?page=2"' in first
-    second = http.get("/?page=2").text
+    assert 'href="/directives?page=2"' in first
+    second = http.get("/directives?page=2").text
     assert second.count('class="directive"') == 13 and "Trang 2/2" in second
-    filtered = http.get("/", params={"q": "TỰ ĐÁNH GIÁ 1", "unit": "Văn phòng"}).text
+    filtered = http.get("/directives", params={"q": "TỰ ĐÁNH GIÁ 1", "unit": "Văn phòng"}).text
     # titles "… 1", "… 11", "… 13", … of Văn phòng (odd numbers), in both batches
     expected = [
         d for d in engine.directives(unit="Văn phòng") if "tự đánh giá 1" in d.title.lower()
     ]
     assert filtered.count('class="directive"') == len(expected) > 0
-    assert http.get("/?page=abc").status_code == 200
+    assert http.get("/directives?page=abc").status_code == 200
 
 
 def test_cli_list_pages(tmp_path: Path, registry: WorkflowRegistry) -> None:
