@@ -33,8 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import drop_everything
 from test_scale_pg import seed_due_timers, start_worker
 
-from dondoc import Actor, Engine, FakeClock, NewDirective
+from dondoc import Actor, Engine, FakeClock, NewDirective, load_workflows
 from dondoc.service.chain import GENESIS, event_hash
+
+#: The bundled workflow's current version (the baseline writes its rows by hand).
+WF_VERSION = load_workflows().get("remediation_self_assessment").spec.version
 
 NOW = datetime(2024, 3, 18, 2, tzinfo=UTC)
 BOARD = Actor.of("thang", "reviewer")
@@ -179,7 +182,7 @@ def raw_run(db: Raw, n: int) -> float:
             " RETURNING id",
             (
                 "remediation_self_assessment",
-                2,
+                WF_VERSION,
                 title,
                 "",
                 "assigned",

@@ -138,6 +138,19 @@ class TemplateNotFound(TemplateError):
     code = "not_found"
 
 
+class DocumentNotApplicable(DondocError):
+    """The document does not fit the directive's case (a chasing letter for a closed directive,
+    a reminder for one without a deadline…). The message says why, in Vietnamese."""
+
+    code = "not_applicable"
+
+    def __init__(self, template: str, directive_id: int, reason: str) -> None:
+        self.template = template
+        self.directive_id = directive_id
+        self.reason = reason
+        super().__init__(f"không lập {template} cho nhiệm vụ #{directive_id}: {reason}")
+
+
 class SchemaError(DondocError):
     """The database schema is missing or older than this version of dondoc expects."""
 
@@ -152,6 +165,7 @@ EXIT_CODES: dict[type[DondocError], int] = {
     PermissionDenied: 4,
     InvalidTransition: 5,
     ConflictError: 6,
+    DocumentNotApplicable: 5,
     SchemaError: 7,
     TemplateNotFound: 3,
     TemplateError: 1,
@@ -165,6 +179,7 @@ HTTP_STATUS: dict[type[DondocError], int] = {
     PermissionDenied: 403,
     InvalidTransition: 409,
     ConflictError: 409,
+    DocumentNotApplicable: 409,
     SchemaError: 503,
     TemplateNotFound: 404,
     TemplateError: 422,

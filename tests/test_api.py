@@ -63,7 +63,7 @@ def test_unauthenticated_and_bad_tokens_get_401(api: Api) -> None:
 def test_me(api: Api) -> None:
     assert api.get("/api/me", api.luyen).json() == {
         "id": "luyen",
-        "name": "Hoàng Thị Luyến (Phó Chánh Thanh tra)",
+        "name": "Hoàng Thị Luyến – Phó Chánh Thanh tra",
         "unit": "Thanh tra Sở",
         "roles": [],
     }

@@ -290,19 +290,20 @@ def test_changed_workflow_needs_a_new_version(db_url: str, clock: FakeClock, tmp
     (folder / "same.yaml").write_text(src.replace("Đang khắc phục", "Đang sửa"), encoding="utf-8")
     with pytest.raises(WorkflowError, match="give the changed definition a new version"):
         Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock)
-    # Bumping the version is fine, and directives of v2 still work from the stored source.
+    # Bumping the version is fine, and directives of the old one still work from the stored source.
+    v = load_workflows().get(WF).spec.version
     (folder / "same.yaml").write_text(
-        src.replace("Đang khắc phục", "Đang sửa").replace("version: 2", "version: 3"),
+        src.replace("Đang khắc phục", "Đang sửa").replace(f"version: {v}", f"version: {v + 1}"),
         encoding="utf-8",
     )
     eng = Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock)
-    d = eng.create_directive(BOARD, WF, NewDirective(title="v3", assignee="phuong"))
-    assert d.workflow_version == 3 and d.state_label == "Đã giao"
+    d = eng.create_directive(BOARD, WF, NewDirective(title="new", assignee="phuong"))
+    assert d.workflow_version == v + 1 and d.state_label == "Đã giao"
     assert eng.fire(d.id, "start", PHUONG).state_label == "Đang sửa"
     old = eng.create_directive(
-        BOARD, WF, NewDirective(title="v2 still", assignee="phuong"), version=2
+        BOARD, WF, NewDirective(title="old still", assignee="phuong"), version=v
     )
-    assert old.workflow_version == 2
+    assert old.workflow_version == v
     assert eng.fire(old.id, "start", PHUONG).state_label == "Đang khắc phục"
     eng.db.dispose()
 

@@ -45,7 +45,7 @@ def _value(spec: FieldSpec) -> st.SearchStrategy[Any]:
         case "date":
             return st.dates(date(2024, 1, 1), date(2025, 12, 31)).map(date.isoformat)
         case "choice":
-            return st.sampled_from(spec.choices or ["x"])
+            return st.sampled_from(list(spec.choices or ["x"]))
     return st.none()
 
 

@@ -83,22 +83,27 @@ def test_upgrade_from_0001_backfills_the_chain_head(db_url: str) -> None:
         from dondoc import load_workflows
         from dondoc.service.base import _spec_digest
 
-        compiled = load_workflows().get("remediation_self_assessment", 2)
+        compiled = load_workflows().get("remediation_self_assessment")
         c.execute(
             sa.text(
                 "INSERT INTO workflow_versions (workflow, version, title, digest, source, path, registered_at) "
-                "VALUES ('remediation_self_assessment', 2, 't', :dg, :src, 'p', :at)"
+                "VALUES ('remediation_self_assessment', :v, 't', :dg, :src, 'p', :at)"
             ),
-            {"at": naive, "dg": _spec_digest(compiled), "src": compiled.loaded.text},
+            {
+                "at": naive,
+                "v": compiled.spec.version,
+                "dg": _spec_digest(compiled),
+                "src": compiled.loaded.text,
+            },
         )
         did = c.execute(
             sa.text(
                 "INSERT INTO directives (workflow, workflow_version, title, content, state, is_open, progress, "
                 "cooperating_units, assignee, assigner, data, created_at, updated_at, version, due) VALUES "
-                "('remediation_self_assessment', 2, 'cũ', '', 'in_progress', true, 10, '[]', 'phuong', 'thang', "
+                "('remediation_self_assessment', :v, 'cũ', '', 'in_progress', true, 10, '[]', 'phuong', 'thang', "
                 "'{}', :at, :at, 2, :due) RETURNING id"
             ),
-            {"at": naive, "due": date(2024, 6, 30)},
+            {"at": naive, "due": date(2024, 6, 30), "v": compiled.spec.version},
         ).scalar_one()
         prev = GENESIS
         for seq, (kind, trig, frm, to) in enumerate(

@@ -23,6 +23,7 @@ from ..core.actors import Actor
 from ..core.directory import SimpleDirectory
 from ..core.records import Directive
 from ..deadlines.status import Status
+from ..documents.office import Office
 from ..errors import DondocError
 from ..service.engine import Engine, FiredTimer, NewDirective
 from ..worker import Worker
@@ -31,14 +32,50 @@ DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
 DOC_DATE = date(2024, 3, 18)
 DOC_ISSUER = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
 UNIT = "Thanh tra Sở"
+#: Seed 000's people, as the conclusion names them (the directory the demo keeps).
 PEOPLE: dict[str, dict[str, Any]] = {
-    "thang": {"name": "Hoàng Mạnh Thắng (Phó Giám đốc Sở)", "roles": ["reviewer"]},
-    "phuong": {"name": "Nguyễn Phương (Chánh Thanh tra)", "unit": UNIT},
-    "luyen": {"name": "Hoàng Thị Luyến (Phó Chánh Thanh tra)", "unit": UNIT},
+    "thang": {
+        "name": "Hoàng Mạnh Thắng",
+        "position": "Phó Giám đốc Sở",
+        "unit": "Ban Giám đốc Sở",
+        "email": "thang@stttt.daknong.gov.vn",
+        "roles": ["reviewer"],
+    },
+    "phuong": {
+        "name": "Nguyễn Phương",
+        "position": "Chánh Thanh tra",
+        "unit": UNIT,
+        "email": "phuong@stttt.daknong.gov.vn",
+    },
+    "luyen": {
+        "name": "Hoàng Thị Luyến",
+        "position": "Phó Chánh Thanh tra",
+        "unit": UNIT,
+        "email": "luyen@stttt.daknong.gov.vn",
+    },
+    "anh": {
+        "name": "Trần Thị Ánh",
+        "position": "Phó Chánh Văn phòng Sở",
+        "unit": "Văn phòng Sở",
+        "email": "anh@stttt.daknong.gov.vn",
+    },
 }
-BOARD = Actor.of("thang", "reviewer", name=PEOPLE["thang"]["name"])
-PHUONG = Actor.of("phuong", unit=UNIT, name=PEOPLE["phuong"]["name"])
-LUYEN = Actor.of("luyen", unit=UNIT, name=PEOPLE["luyen"]["name"])
+DIRECTORY = SimpleDirectory(PEOPLE, {UNIT: "phuong"})
+#: The office profile of the Sở (the header and signature of the letters it sends).
+OFFICE = Office(
+    parent="UBND TỈNH ĐẮK NÔNG",
+    name="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    name_in_text="Sở Thông tin và Truyền thông",
+    abbreviation="STTTT",
+    place="Đắk Nông",
+    authority="KT. GIÁM ĐỐC",
+    signer="thang",
+    signer_position="PHÓ GIÁM ĐỐC",
+    archive=("Lưu: VT, TTr",),
+)
+BOARD = Actor.of("thang", "reviewer", name=DIRECTORY.display("thang"))
+PHUONG = Actor.of("phuong", unit=UNIT, name=DIRECTORY.display("phuong"))
+LUYEN = Actor.of("luyen", unit=UNIT, name=DIRECTORY.display("luyen"))
 
 
 def at(day: int, month: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -124,7 +161,7 @@ def _directives(engine: Engine) -> dict[str, int]:
         add(
             key,
             "remediation_self_assessment",
-            f"Báo cáo tự đánh giá việc khắc phục tồn tại, hạn chế - {who.name}",
+            f"Báo cáo tự đánh giá việc khắc phục tồn tại, hạn chế - {PEOPLE[who.id]['name']}",
             "Trước ngày 01/07/2024",
             who.id,
             "Trước ngày 01/07/2024, từng đồng chí lãnh đạo phòng Thanh tra có báo cáo tự đánh giá "
@@ -203,24 +240,30 @@ def run_demo(
     db_url: str | None = None, console: Console | None = None, *, until: datetime = END
 ) -> Engine:
     """Run the showcase (up to ``until``) and print it. Returns the engine; with ``db_url``
-    its database keeps the result."""
+    its database keeps the result, with the people directory and office profile it used and
+    its clock frozen at ``until`` (later commands on it need no extra files, and see the
+    directives as they stood then)."""
     out = console or Console(highlight=False)
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if db_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="dondoc-demo-")
         db_url = f"sqlite:///{Path(tmp.name) / 'demo.db'}"
     clock = FakeClock(START)
-    engine = Engine(db_url, clock=clock, directory=SimpleDirectory(PEOPLE, {UNIT: "phuong"}))
+    engine = Engine(db_url, clock=clock)
     if engine.directives(limit=1):
         raise DondocError(f"the demo needs an empty database; {db_url} already has directives")
-    names = {k: str(v["name"]) for k, v in PEOPLE.items()}
+    engine.set_directory(DIRECTORY)
+    engine.set_office(OFFICE)
+    engine.freeze_clock(until)
+    name = engine.display
     titles: dict[int, str] = {}
 
     def stamp() -> str:
         return clock.now().astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
     def short(directive_id: int) -> str:
-        return f"#{directive_id} {titles.get(directive_id, '')[:60]}"
+        title = titles.get(directive_id, "")
+        return f"#{directive_id} {title if len(title) <= 60 else title[:59].rstrip() + '…'}"
 
     def on_event(item: FiredTimer | Directive) -> None:
         if isinstance(item, Directive):
@@ -235,9 +278,7 @@ def run_demo(
             None,
         )
         label = (timer.label if timer and timer.label else item.timer) if timer else item.timer
-        who = ", ".join(
-            names.get(p, p.removeprefix("unit:")) for p in item.notified if p != "system:scheduler"
-        )
+        who = ", ".join(name(p) for p in item.notified if p != "system:scheduler")
         line = f"[dim]{stamp()}[/dim]  [yellow]⏰ {label}[/yellow] — {short(item.directive_id)}"
         if who:
             line += f" → gửi {who}"
@@ -253,7 +294,7 @@ def run_demo(
         due = d.due.strftime("%d/%m/%Y") if d.due else "không có thời hạn"
         out.print(
             f"[dim]{stamp()}[/dim]  [green]📄 Giao nhiệm vụ[/green] {short(d.id)} → "
-            f"{names.get(d.assignee or '', d.assignee)}; hạn {due} ({d.due_text})"
+            f"{name(d.assignee)}; hạn {due} ({d.due_text})"
         )
     for step in SCRIPT:
         if step.when > until:
@@ -273,7 +314,7 @@ def run_demo(
         )
         late = f" [red](trễ {d.days_late} ngày)[/red]" if d.days_late and not d.is_open else ""
         out.print(
-            f"[dim]{stamp()}[/dim]  [cyan]👤 {names.get(ev.actor, ev.actor)}[/cyan]: {label} — "
+            f"[dim]{stamp()}[/dim]  [cyan]👤 {name(ev.actor)}[/cyan]: {label} — "
             f"{short(did)} → {d.state_label}{late}"
         )
     worker.advance(clock, until)
@@ -290,7 +331,7 @@ def run_demo(
     people = Table("Người thực hiện", "Nhiệm vụ", "Trạng thái", "Hạn", "Đánh giá")
     for d in engine.directives():
         people.add_row(
-            names.get(d.assignee or "", d.assignee or "—"),
+            name(d.assignee),
             d.title[:55],
             d.state_label,
             d.due.strftime("%d/%m/%Y") if d.due else "—",
@@ -306,6 +347,12 @@ def run_demo(
     if tmp is not None:
         engine.db.dispose()
         tmp.cleanup()
+    else:
+        out.print(
+            f"Cơ sở dữ liệu {db_url} giữ kết quả, danh bạ và hồ sơ cơ quan; đồng hồ của nó dừng ở "
+            f"{stamp()}. Ví dụ: dondoc render chasing_letter --directive 7 --format docx "
+            f"--db {db_url} -o cong_van.docx"
+        )
     return engine
 
 
@@ -315,17 +362,20 @@ def load_demo_data(engine: Engine) -> dict[str, str]:
     empty (nothing is changed then)."""
     if engine.directives(limit=1):
         return {}
-    if isinstance(engine.directory, SimpleDirectory) and not engine.directory.people:
-        engine.directory = SimpleDirectory(PEOPLE, {UNIT: "phuong"})
+    stored = engine.stored_directory()
+    if not stored.people:
+        engine.set_directory(DIRECTORY)
+    if not engine.office.name:
+        engine.set_office(OFFICE)
     _directives(engine)
     return {
-        "thang (Ban Giám đốc)": engine.create_token(
-            "thang", roles=("admin", "assigner", "reviewer"), name=PEOPLE["thang"]["name"]
+        DIRECTORY.display("thang"): engine.create_token(
+            "thang", roles=("admin", "assigner", "reviewer"), name=DIRECTORY.display("thang")
         ),
-        "phuong (Chánh Thanh tra)": engine.create_token(
-            "phuong", unit=UNIT, name=PEOPLE["phuong"]["name"]
+        DIRECTORY.display("phuong"): engine.create_token(
+            "phuong", unit=UNIT, name=DIRECTORY.display("phuong")
         ),
-        "luyen (Phó Chánh Thanh tra)": engine.create_token(
-            "luyen", unit=UNIT, name=PEOPLE["luyen"]["name"]
+        DIRECTORY.display("luyen"): engine.create_token(
+            "luyen", unit=UNIT, name=DIRECTORY.display("luyen")
         ),
     }

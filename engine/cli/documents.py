@@ -39,13 +39,22 @@ def render(
         ),
     ],
     directive_id: Annotated[int | None, typer.Option("--directive", help="Directive id.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="pdf, html or txt.")] = "pdf",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="docx, pdf, html, txt, or xlsx (reports). Default: from the -o file's suffix, else pdf.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Output file (default: stdout for html/txt)."),
     ] = None,
     office_file: Annotated[
-        Path | None, typer.Option("--office", help="Office profile YAML (header, signer).")
+        Path | None,
+        typer.Option(
+            "--office", help="Office profile YAML (default: the one kept in the database)."
+        ),
     ] = None,
     templates_dir: Annotated[
         Path | None,
@@ -56,7 +65,8 @@ def render(
         ),
     ] = None,
     directory: Annotated[
-        Path | None, typer.Option(help="People/units directory YAML (names).")
+        Path | None,
+        typer.Option(help="People directory YAML (default: the one kept in the database)."),
     ] = None,
     against: Annotated[
         str, typer.Option(help="progress_report: current or original due dates.")
@@ -64,32 +74,39 @@ def render(
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
 ) -> None:
-    """Render a document for a directive (or the progress report) as PDF, HTML or text."""
+    """Render a letter for a directive (or the progress report) as Word, PDF, HTML, text or
+    Excel, with the people directory and office profile kept in the database."""
     from ..core.directory import SimpleDirectory
     from ..documents.office import Office
     from ..documents.render import Renderer
+    from ..service.documents import FORMATS
 
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = suffix if suffix in FORMATS else "pdf"
     engine = Engine(
         db,
         workflows=load_workflows(*(str(p) for p in extra or []), template_dir=templates_dir),
         renderer=Renderer(templates_dir),
         directory=SimpleDirectory.from_file(directory) if directory else None,
     )
-    data = engine.render_document(
+    if output is None and fmt in ("pdf", "docx", "xlsx"):
+        err.print(f"error: {fmt} is binary; give -o FILE")
+        raise typer.Exit(2)
+    doc = engine.document(
         template,
         fmt=fmt,
         directive_id=directive_id,
         against=against,
         office=Office.from_file(office_file) if office_file else None,
     )
+    for warning in doc.warnings:
+        err.print(f"cảnh báo: {warning}", markup=False)
     if output is None:
-        if fmt == "pdf":
-            err.print("error: PDF is binary; give -o FILE")
-            raise typer.Exit(2)
-        sys.stdout.write(data.decode())
+        sys.stdout.write(doc.data.decode())
         return
-    output.write_bytes(data)
-    out.print(f"wrote {output} ({len(data):,} bytes)")
+    output.write_bytes(doc.data)
+    out.print(f"wrote {output} ({len(doc.data):,} bytes)")
 
 
 def outbox_list(

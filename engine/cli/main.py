@@ -19,6 +19,7 @@ from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
 from .evaluate import evaluate
 from .moves import register as register_moves
+from .people import office_app, people_app
 from .run import demo, serve, worker
 from .workflows import graph, schema, validate, workflows_app
 
@@ -47,6 +48,8 @@ register_moves(directives_app)
 app.add_typer(directives_app, name="directives")
 app.add_typer(audit_app, name="audit")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(people_app, name="people")
+app.add_typer(office_app, name="office")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .. import errors
 from ..service.engine import DEFAULT_DB, Engine
 from .common import DbOpt, WorkflowsOpt, _registry, out
 
@@ -186,13 +187,32 @@ class _LogSink:
 
 def demo(
     db: Annotated[
-        str | None, typer.Option("--db", help="Keep the result in this (empty) database.")
+        str | None,
+        typer.Option(
+            "--db",
+            help="Keep the result in this (empty) database, with the people directory and "
+            "office profile; its clock stays at the demo's end.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Stop the story on this day (YYYY-MM-DD, 18:00), e.g. 2024-07-05."),
     ] = None,
 ) -> None:
     """Seed 000's conclusion run by the real scheduler on a fake clock, 18/03 → 15/07/2024."""
-    from .demo import run_demo
+    from datetime import UTC, datetime, time
 
-    run_demo(db, out)
+    from ..clock import VN_TZ
+    from .common import _parse_date
+    from .demo import END, START, run_demo
+
+    stop = END
+    day = _parse_date(until, "until")
+    if day is not None:
+        stop = datetime.combine(day, time(18), tzinfo=VN_TZ).astimezone(UTC)
+        if not START < stop <= END:
+            raise errors.PayloadError("until", "expected a day from 2024-03-18 to 2024-07-15")
+    run_demo(db, out, until=stop)
 
 
 def _webhook_sink(url: str | None, secret: str) -> Any:

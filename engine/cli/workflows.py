@@ -28,9 +28,24 @@ def validate(
         Path | None,
         typer.Option("--templates", envvar="DONDOC_TEMPLATES", help="Admin template folder."),
     ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            help="People directory YAML: warn about people the workflows name but it lacks."
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also check the people the workflows name against this database's directory.",
+        ),
+    ] = None,
 ) -> None:
     """Check workflow files and the templates their timers use; one `path:line:column: message`
-    line per problem."""
+    line per problem. With a people directory (--directory, or the one kept in --db), a person
+    a workflow names who is not in it is flagged (a warning: the definition stays valid)."""
+    from ..core.directory import SimpleDirectory
     from ..documents.render import Renderer
 
     files = list(paths) if paths else bundled_workflow_files()
@@ -69,6 +84,21 @@ def validate(
         out.print(f"ok  {lw.path}  ({lw.spec.workflow} v{lw.spec.version})")
     if used:
         out.print(f"ok  templates: {', '.join(used)}")
+    people: SimpleDirectory | None = None
+    if directory is not None:
+        people = SimpleDirectory.from_file(directory)
+    elif db is not None:
+        from ..service.engine import Engine
+
+        people = Engine(db, workflows=_registry(None), create=False).stored_directory()
+    if people is not None:
+        for lw in loaded:
+            named = [n.person for t in lw.spec.timers for n in t.notify if n.person]
+            for who in people.unknown(named):
+                err.print(
+                    f"{lw.path}: cảnh báo: {who!r} (timers.notify.person) không có trong danh bạ",
+                    markup=False,
+                )
 
 
 def schema() -> None:

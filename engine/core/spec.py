@@ -94,8 +94,18 @@ class FieldSpec(_Model):
     type: FieldType
     label: str | None = None
     required: bool = True
-    choices: list[str] | None = Field(default=None, description="the allowed values of a choice")
+    choices: list[str] | dict[str, str] | None = Field(
+        default=None,
+        description="the allowed values of a choice: a list, or a mapping value → Vietnamese "
+        "label ({khien_trach: Khiển trách}) so people read the label, never the value",
+    )
     max_length: int | None = Field(default=None, ge=1)
+
+    def choice_label(self, value: str) -> str:
+        """The label people read for a choice value (the value itself when none is given)."""
+        if isinstance(self.choices, dict):
+            return self.choices.get(value, value)
+        return value
 
 
 class TransitionSpec(_Model):

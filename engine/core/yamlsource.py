@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 
-from ..errors import Problem
+from ..errors import PayloadError, Problem
 from .limits import MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Path = tuple[str | int, ...]
@@ -207,3 +208,18 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
         return None, source, [Problem(path, 1, 1, f"YAML error: {exc}")]
     finally:
         loader.dispose()
+
+
+def read_yaml(path: str | FilePath, field: str) -> Any:
+    """An admin's YAML file (safe, bounded in size, depth and aliases by the workflow loader's
+    rules); :class:`PayloadError` on ``field`` when unreadable, with the file's line."""
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PayloadError(field, f"cannot read {path}: {exc}") from None
+    if not text.strip():
+        return None
+    data, _, problems = load_yaml(text, str(path))
+    if problems:
+        raise PayloadError(field, str(problems[0]))
+    return data

@@ -29,6 +29,7 @@ from ..errors import Problem, TemplateError, TemplateNotFound
 
 TEXT_SUFFIX = ".txt.j2"
 HTML_SUFFIX = ".html.j2"
+DOCX_SUFFIX = ".docx"
 
 #: What one rendering may do: loop steps over ``range`` (nested loops multiply), and the size
 #: of a text or list built with ``*``, ``+`` or ``**``. Templates come from admins; a document
@@ -179,11 +180,41 @@ def _sample_directive() -> dict[str, Any]:
         assignee_name="Người được giao",
         assigner_name="Người giao",
         reviewer_name="Người xem xét",
+        assignee_position="Chuyên viên",
+        assigner_position="Giám đốc",
+        reviewer_position="Phó Giám đốc",
+        assignee_display="Người được giao – Chuyên viên",
+        assigner_display="Người giao – Giám đốc",
+        reviewer_display="Người xem xét – Phó Giám đốc",
+        extended=False,
+        data_labels={},
     )
     return sample
 
 
-SAMPLE_PERSON = {"id": "p", "name": "Người nhận", "email": None, "webhook": None}
+SAMPLE_PERSON = {
+    "id": "p",
+    "name": "Người nhận",
+    "email": None,
+    "webhook": None,
+    "position": "Chuyên viên",
+    "unit": "Phòng 1",
+    "known": True,
+    "display": "Người nhận – Chuyên viên",
+}
+SAMPLE_OFFICE: dict[str, Any] = {
+    "name": "CƠ QUAN",
+    "parent": None,
+    "name_in_text": "Cơ quan",
+    "abbreviation": "CQ",
+    "place": "Hà Nội",
+    "authority": None,
+    "authority_lines": [],
+    "signer": None,
+    "signer_position": None,
+    "signer_name": None,
+    "archive": ("Lưu: VT",),
+}
 #: What notification and document templates may use (see Engine._directive_context).
 SAMPLE_CONTEXT: dict[str, Any] = {
     "directive": _sample_directive(),
@@ -198,16 +229,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "timer": {"id": "t", "label": "t"},
     # an explanation request (yêu cầu giải trình): its answer's deadline and the asker's note
     "explanation": {"answer_due": date(2024, 7, 4), "note": ""},
-    "office": {
-        "name": "CƠ QUAN",
-        "parent": None,
-        "abbreviation": "CQ",
-        "place": "Hà Nội",
-        "authority": None,
-        "signer_position": None,
-        "signer_name": None,
-        "archive": ("Lưu: VT",),
-    },
+    "office": SAMPLE_OFFICE,
+    "case": "on_time",
+    "choices": {},
     "history": [],
 }
 _COUNTS = {
@@ -219,11 +243,33 @@ _COUNTS = {
     "no_deadline": 0,
     "cancelled": 0,
 }
+_SAMPLE_ITEM = {
+    "id": 1,
+    "title": "Nhiệm vụ mẫu",
+    "lead_unit": "Phòng 1",
+    "assignee": "p",
+    "assignee_name": "Người nhận",
+    "assignee_display": "Người nhận – Chuyên viên",
+    "original_due": date(2024, 6, 30),
+    "due": date(2024, 6, 30),
+    "due_text": "Trước ngày 01/07/2024",
+    "extended": False,
+    "done_on": None,
+    "is_open": True,
+    "state_label": "Đã giao",
+    "status": "in_progress_overdue",
+    "status_label": "Đang thực hiện quá hạn",
+    "days_late": 3,
+    "period_key": "2024-06",
+}
 SAMPLE_REPORT_CONTEXT: dict[str, Any] = {
     **{k: SAMPLE_CONTEXT[k] for k in ("office", "today", "now", "directive_issuer")},
     "rows": [{"key": "Phòng 1", "total": 1, "counts": _COUNTS}],
+    "by_person": [{"key": "Người nhận – Chuyên viên", "total": 1, "counts": _COUNTS}],
+    "by_period": [{"key": "Tháng 6/2024", "total": 1, "counts": _COUNTS}],
     "totals": {"total": 1, **_COUNTS},
-    "overdue": [{**_sample_directive(), "days_late": 3}],
+    "items": [_SAMPLE_ITEM],
+    "overdue": [_SAMPLE_ITEM],
     "against": "current",
     "scope": None,
     "report_to": None,
@@ -277,6 +323,12 @@ class Renderer:
             status_label=status_label,
         )
         self.env.globals.update(doc_number=doc_number, range=_budgeted_range)
+        self.dirs = [Path(d) for d in dirs]
+        # Word templates are .docx files with Jinja2 tags (docxtpl): the same sandbox, the
+        # same filters, XML-escaped values.
+        self.docx_env = _BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=True)
+        self.docx_env.filters.update(self.env.filters)
+        self.docx_env.globals.update(doc_number=doc_number, range=_budgeted_range)
 
     def template_ids(self) -> set[str]:
         """Ids of every text template available (bundled or admin)."""
@@ -327,7 +379,50 @@ class Renderer:
                 )
             except jinja2.exceptions.SecurityError as exc:
                 problems.append(Problem(path, _template_line(exc, path), 1, f"not allowed: {exc}"))
+        try:
+            docx = self.docx_template(template_id)
+        except TemplateNotFound:
+            return problems
+        try:
+            self.render_docx(template_id, sample_context(template_id))
+        except TemplateError as exc:
+            problems.append(Problem(str(docx), exc.line or 1, 1, exc.reason))
         return problems
+
+    def docx_template(self, template_id: str) -> Path:
+        """The Word template of ``template_id``: the admin folder's, else the bundled one."""
+        name = template_id + DOCX_SUFFIX
+        if "/" in template_id or "\\" in template_id or template_id.startswith("."):
+            raise TemplateNotFound(name, "template not found")
+        for folder in self.dirs:
+            path = folder / name
+            if path.is_file():
+                return path
+        raise TemplateNotFound(name, "template not found (Word templates are <id>.docx)")
+
+    def render_docx(self, template_id: str, context: Mapping[str, Any]) -> bytes:
+        """Render ``<id>.docx`` (a Word document with Jinja2 tags) to .docx bytes."""
+        from .word import render_docx
+
+        path = self.docx_template(template_id)
+        name = path.name
+        token = _steps.set([MAX_TEMPLATE_STEPS])  # the same budget as any rendering
+        try:
+            return render_docx(path, context, self.docx_env)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(name, exc.message or "syntax error", exc.lineno) from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(name, f"undefined variable: {exc.message}") from None
+        except jinja2.exceptions.SecurityError as exc:
+            raise TemplateError(name, f"not allowed in a template: {exc}") from None
+        except TemplateError:
+            raise
+        except Exception as exc:  # a damaged .docx, or anything a template's own code raised
+            raise TemplateError(
+                name, f"failed while rendering: {type(exc).__name__}: {exc}"
+            ) from None
+        finally:
+            _steps.reset(token)
 
     def render_page(self, name: str, context: Mapping[str, Any]) -> str:
         """Render a template by file name (the dashboard's pages)."""

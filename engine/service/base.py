@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -17,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..clock import Clock, SystemClock, local_date
+from ..clock import Clock, FakeClock, SystemClock, local_date
 from ..core.actors import Actor
-from ..core.directory import Directory, SimpleDirectory
+from ..core.directory import Directory, Recipient, SimpleDirectory
 from ..core.limits import (
     MAX_NAME_CHARS,
     MAX_PHRASE_CHARS,
@@ -35,9 +36,11 @@ from ..core.spec import excluded_parties, parse_workflow
 from ..deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from ..deadlines.status import (
     DEFAULT_DUE_SOON,
+    Status,
     days_late,
     progress_status,
 )
+from ..documents.office import Office
 from ..documents.render import Renderer
 from ..errors import (
     ConflictError,
@@ -60,6 +63,8 @@ from ..store.tables import (
 from .chain import GENESIS, event_hash
 
 DEFAULT_DB = "sqlite:///dondoc.db"
+#: How long a process trusts its copy of the stored settings before asking for their revision.
+SETTINGS_TTL = 10.0
 
 
 @dataclass(frozen=True)
@@ -138,10 +143,8 @@ class EngineBase:
     ) -> None:
         self.db = make_engine(db) if isinstance(db, str) else db
         self.workflows = workflows if workflows is not None else load_workflows()
-        self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or DEFAULT_CALENDAR
         self.due_soon_days = due_soon_days
-        self.directory: Directory = directory or SimpleDirectory()
         self.renderer = renderer or Renderer()
         self._sessions: sessionmaker[Session] = session_factory(self.db)
         if create:
@@ -149,7 +152,62 @@ class EngineBase:
         else:
             ensure_schema(self.db, create=False)
         self._statements = Statements(self.db.dialect)
+        # The deployment's settings: the people directory and office profile kept in the
+        # database (unless given here), and a demo database's frozen clock.
+        self._fixed_directory: Directory | None = directory
+        self._stored = StoredSettings()
+        self._load_settings()
+        frozen = self._stored.frozen_at
+        self.clock: Clock = clock or (FakeClock(frozen) if frozen else SystemClock())
         self._register_workflows()
+
+    # --- the deployment's settings ----------------------------------------------------------
+
+    @property
+    def directory(self) -> Directory:
+        """The people directory: the one given to the constructor (or assigned), else the one
+        stored in the database (re-read when it changes, within ``SETTINGS_TTL`` seconds)."""
+        if self._fixed_directory is not None:
+            return self._fixed_directory
+        return self._settings().directory
+
+    @directory.setter
+    def directory(self, value: Directory) -> None:
+        self._fixed_directory = value
+
+    @property
+    def office(self) -> Office:
+        """The office profile stored with the deployment (an empty one when none is)."""
+        return self._settings().office
+
+    def display(self, person_id: str | None) -> str:
+        """A person as people read them: 'Hoàng Thị Luyến – Phó Chánh Thanh tra' (the id
+        itself, flagged in the log, when the directory does not know them)."""
+        method = getattr(self.directory, "display", None)
+        if callable(method):
+            return str(method(person_id))
+        return self.directory.person(person_id).name if person_id else "—"
+
+    def reload_settings(self) -> None:
+        """Read the stored directory and office profile again now."""
+        self._load_settings()
+
+    def _settings(self) -> StoredSettings:
+        stored = self._stored
+        if time.monotonic() - stored.checked > SETTINGS_TTL:
+            with self._tx() as repo:
+                revision = repo.settings_revision()
+            if revision != stored.revision:
+                self._load_settings()
+            else:
+                stored.checked = time.monotonic()
+        return self._stored
+
+    def _load_settings(self) -> None:
+        with self._tx() as repo:
+            revision = repo.settings_revision()
+            values = repo.settings()
+        self._stored = StoredSettings.of(revision, {k: v for k, (_, v) in values.items()})
 
     @contextmanager
     def _tx(self) -> Iterator[Repository]:
@@ -372,21 +430,34 @@ class EngineBase:
         }
 
     def _directive_context(self, record: Directive, now: datetime) -> dict[str, Any]:
-        """What templates see of a directive: its fields, people's names, days left/late."""
+        """What templates see of a directive: its fields, people by name and position
+        (``assignee_name``, ``assignee_position``, ``assignee_display``…), days left/late,
+        choice values by their labels (``data_labels``), the office profile."""
         today = local_date(now)
-        names = {
-            f"{role}_name": self.directory.person(who).name if who else None
-            for role, who in (
-                ("assignee", record.assignee),
-                ("assigner", record.assigner),
-                ("reviewer", record.reviewer),
-            )
+        directory = self.directory
+        names: dict[str, Any] = {}
+        for role, who in (
+            ("assignee", record.assignee),
+            ("assigner", record.assigner),
+            ("reviewer", record.reviewer),
+        ):
+            person = directory.person(who) if who else None
+            names[f"{role}_name"] = person.name if person else None
+            names[f"{role}_position"] = getattr(person, "position", None)
+            names[f"{role}_display"] = self.display(who) if who else None
+        directive = {
+            **asdict(record),
+            **names,
+            "extended": record.extended,
+            "data_labels": self._data_labels(record),
         }
-        directive = {**asdict(record), **names, "extended": record.extended}
-        assignee = asdict(self.directory.person(record.assignee or "—"))
+        assignee = person_context(directory.person(record.assignee or "—"))
         return {
             "directive": directive,
             "directive_issuer": record.doc_issuer or "",
+            "office": asdict(self.office),
+            "case": letter_case(record),
+            "choices": self._choices(record),
             "assignee": assignee,
             "recipient": assignee,
             "days_late": record.days_late,
@@ -399,6 +470,85 @@ class EngineBase:
             "today": today,
             "now": now,
         }
+
+    def _choices(self, record: Directive) -> dict[str, list[tuple[str, str]]]:
+        """Every choice field of the directive's workflow: [(value, label), …]."""
+        try:
+            spec = self.workflows.get(record.workflow, record.workflow_version).spec
+        except NotFound:
+            return {}
+        out: dict[str, list[tuple[str, str]]] = {}
+        for t in spec.transitions:
+            for name, f in t.payload.items():
+                if f.type == "choice" and f.choices and name not in out:
+                    out[name] = [(str(c), f.choice_label(str(c))) for c in f.choices]
+        return out
+
+    def _data_labels(self, record: Directive) -> dict[str, Any]:
+        """The directive's data as people read it: a choice by its label ('Khiển trách', not
+        khien_trach), yes/no for booleans; other values as they are."""
+        try:
+            spec = self.workflows.get(record.workflow, record.workflow_version).spec
+        except NotFound:
+            return dict(record.data)
+        fields = {n: f for t in spec.transitions for n, f in t.payload.items()}
+        shown: dict[str, Any] = {}
+        for key, value in record.data.items():
+            f = fields.get(key)
+            if f is not None and f.type == "choice" and isinstance(value, str):
+                shown[key] = f.choice_label(value)
+            elif isinstance(value, bool):
+                shown[key] = "Có" if value else "Không"
+            elif f is not None and f.type == "person" and isinstance(value, str):
+                shown[key] = self.display(value)
+            else:
+                shown[key] = value
+        return shown
+
+
+class StoredSettings:
+    """A process's copy of the settings stored with the deployment."""
+
+    def __init__(
+        self,
+        revision: int = -1,
+        directory: SimpleDirectory | None = None,
+        office: Office | None = None,
+        frozen_at: datetime | None = None,
+    ) -> None:
+        self.revision = revision
+        self.directory = directory or SimpleDirectory()
+        self.office = office or Office()
+        self.frozen_at = frozen_at
+        self.checked = time.monotonic()
+
+    @classmethod
+    def of(cls, revision: int, values: Mapping[str, Mapping[str, Any]]) -> StoredSettings:
+        directory = office = frozen = None
+        if "directory" in values:
+            directory = SimpleDirectory.from_mapping(values["directory"], "stored directory")
+        if "office" in values:
+            office = Office.from_mapping(dict(values["office"]), "stored office profile")
+        at = values.get("clock", {}).get("frozen_at")
+        if at:
+            frozen = datetime.fromisoformat(str(at))
+        return cls(revision, directory, office, frozen)
+
+
+def letter_case(d: Directive) -> str:
+    """Which wording a letter takes: standing (no deadline), overdue, due_soon, on_time."""
+    if d.due is None:
+        return "standing"
+    if d.days_late > 0 and d.done_at is None:
+        return "overdue"
+    if d.status == Status.DUE_SOON.value:
+        return "due_soon"
+    return "on_time"
+
+
+def person_context(person: Recipient) -> dict[str, Any]:
+    as_context = getattr(person, "as_context", None)
+    return dict(as_context()) if callable(as_context) else asdict(person)
 
 
 _TEXT_LIMITS = {

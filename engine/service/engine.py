@@ -11,6 +11,7 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.commands` — create, fire, import (the directive's own commands);
 - :mod:`.scheduling` — timers and recurring series (the scheduler's commands);
 - :mod:`.queries` — reads and the visibility rule; :mod:`.documents` — rendering;
+- :mod:`.settings` — the people directory and office profile kept with the deployment;
 - :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
 - :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
   the explanation requests), on top of the scheduling part.
@@ -26,6 +27,7 @@ from .evaluation import Evaluation
 from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
 from .scheduling import Scheduling, period_trigger
+from .settings import Deployment
 
 __all__ = [
     "DEFAULT_DB",
@@ -37,7 +39,7 @@ __all__ = [
 ]
 
 
-class Engine(Moves, Scheduling, Documents, Evaluation, Access, OutboxQueue, Audit):
+class Engine(Moves, Scheduling, Documents, Evaluation, Access, OutboxQueue, Audit, Deployment):
     """dondoc's service. Thread-safe; share one per process.
 
     ``db`` is a database URL (default ``sqlite:///dondoc.db``) or an SQLAlchemy engine;

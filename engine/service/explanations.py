@@ -12,7 +12,6 @@ told.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +28,7 @@ from ..deadlines.timers import is_due_relative
 from ..errors import InvalidTransition, NotFound, PayloadError, PermissionDenied
 from ..store import movestore
 from ..store.statements import DirectiveState, DueTimer, Sql
-from .base import FiredTimer, timer_row
+from .base import FiredTimer, person_context, timer_row
 from .chain import changed_fields
 from .scheduling import Scheduling
 
@@ -154,7 +153,9 @@ class Explanations(Scheduling):
         context = {**self._directive_context(record, now), **(extra or {})}
         messages = []
         for person in people:
-            msg = self.renderer.render_text(template, {**context, "recipient": asdict(person)})
+            msg = self.renderer.render_text(
+                template, {**context, "recipient": person_context(person)}
+            )
             messages.append(
                 {
                     "idempotency_key": f"{key}:{template}:{person.id}",

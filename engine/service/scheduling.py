@@ -24,7 +24,7 @@ from ..store.statements import DirectiveState, DueTimer, Sql
 from ..store.tables import (
     SeriesRow,
 )
-from .base import FiredTimer, NewDirective, timer_row
+from .base import FiredTimer, NewDirective, person_context, timer_row
 from .commands import Commands
 
 
@@ -170,7 +170,7 @@ class Scheduling(Commands):
             )
             for person in people:
                 msg = self.renderer.render_text(
-                    n.template, {**context, "recipient": asdict(person)}
+                    n.template, {**context, "recipient": person_context(person)}
                 )
                 messages.append(
                     {

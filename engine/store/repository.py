@@ -22,6 +22,7 @@ from .tables import (
     EventRow,
     OutboxRow,
     SeriesRow,
+    SettingRow,
     TimerRow,
     WorkflowVersionRow,
     possible_id,
@@ -49,6 +50,28 @@ class Repository:
 
     def load_directive(self, directive_id: int) -> DirectiveRow | None:
         return self.s.get(DirectiveRow, directive_id) if possible_id(directive_id) else None
+
+    # --- settings (directory, office profile, demo clock) -----------------------------------
+    def settings(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Every stored setting: key → (revision, value)."""
+        rows = self.s.execute(sa.select(SettingRow.key, SettingRow.revision, SettingRow.value))
+        return {k: (r, dict(v or {})) for k, r, v in rows}
+
+    def settings_revision(self) -> int:
+        """A number that changes whenever any setting changes (cheap to poll)."""
+        total = self.s.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(SettingRow.revision), 0))
+        ).scalar_one()
+        return int(total)
+
+    def put_setting(self, key: str, value: dict[str, Any], now: datetime) -> None:
+        row = self.s.get(SettingRow, key, with_for_update=True)
+        if row is None:
+            self.s.add(SettingRow(key=key, value=value, revision=1, updated_at=now))
+        else:
+            row.value = value
+            row.revision += 1
+            row.updated_at = now
 
     # --- timers ---------------------------------------------------------------------------
     def defer_timer(self, timer_id: int, now: datetime, error: str) -> None:

@@ -290,6 +290,19 @@ class AuditCheckpointRow(Base):
     mac: Mapped[str] = mapped_column(sa.String(64))
 
 
+class SettingRow(Base):
+    """What a deployment keeps with its data: the people directory, the office profile, a demo's
+    frozen clock. One JSON document per key; ``revision`` grows on every change so long-running
+    processes notice it."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime]
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +37,7 @@ from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
 from ..errors import DondocError, PayloadError, WorkflowError
+from ..service.documents import MEDIA_TYPES, RenderedDocument
 from ..service.engine import Engine, NewDirective
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
 from .bodylimit import BodyLimit
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 
 Me = Annotated[Actor, Depends(current_actor)]
 DirectiveId = Annotated[int, Path(ge=1, le=2**31 - 1, description="directive id")]
+DocFormat = Literal["pdf", "docx", "xlsx", "html", "txt"]
 
 # Validation at the edge: what the database cannot store (too long for its column, a NUL that
 # PostgreSQL refuses) or the calendar cannot handle (year 1, year 9999) is a 422 naming the
@@ -411,41 +414,54 @@ def create_app(
         )
 
     @app.get(
-        "/api/directives/{directive_id}/documents/{template}", responses=ERRORS, tags=["documents"]
+        "/api/directives/{directive_id}/documents/{template}",
+        responses={**ERRORS, 200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+        tags=["documents"],
     )
     def document(
         who: Me,
+        request: Request,
         directive_id: DirectiveId,
         template: str,
-        format: Literal["pdf", "html", "txt"] = "pdf",
+        format: Annotated[
+            DocFormat | None,
+            Query(description="pdf, docx, html or txt; else from the Accept header; else pdf"),
+        ] = None,
     ) -> Response:
+        """A letter for the directive (chasing_letter, reminder, escalation, self_assessment,
+        or an admin template), with people by name and position and the office's profile."""
         engine.get_visible(directive_id, who)
         if template.endswith("_report"):
             raise PayloadError("template", "reports are at /api/reports/{template}")
-        return _document(
-            engine.render_document(template, fmt=format, directive_id=directive_id),
-            template,
-            format,
-        )
+        fmt = _negotiate(format, request.headers.get("accept", ""), letters=True)
+        return _document(engine.document(template, fmt=fmt, directive_id=directive_id))
 
-    @app.get("/api/reports/{template}", responses=ERRORS, tags=["documents"])
+    @app.get(
+        "/api/reports/{template}",
+        responses={**ERRORS, 200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+        tags=["documents"],
+    )
     def report(
         who: Me,
+        request: Request,
         template: str,
-        format: Literal["pdf", "html", "txt"] = "pdf",
+        format: Annotated[
+            DocFormat | None,
+            Query(
+                description="pdf, docx, xlsx, html or txt; else from the Accept header; else pdf"
+            ),
+        ] = None,
         against: Literal["current", "original"] = "current",
     ) -> Response:
+        """The progress report over every directive (Excel: per unit, person and period)."""
         if not (who.roles & {"admin", "reviewer", "assigner"}):
             raise errors.PermissionDenied(
                 who.id, "report", ["admin", "reviewer", "assigner"], sorted(who.roles)
             )
         if not template.endswith("_report"):
             raise PayloadError("template", "report templates are named *_report")
-        return _document(
-            engine.render_document(template, fmt=format, against=against, actor=who),
-            template,
-            format,
-        )
+        fmt = _negotiate(format, request.headers.get("accept", ""), letters=False)
+        return _document(engine.document(template, fmt=fmt, against=against, actor=who))
 
     @app.get("/api/statistics", responses=ERRORS, tags=["statistics"])
     def statistics(
@@ -546,11 +562,24 @@ def _check_document(text: str) -> None:
         )
 
 
-def _document(data: bytes, template: str, fmt: str) -> Response:
-    media = {
-        "pdf": "application/pdf",
-        "html": "text/html; charset=utf-8",
-        "txt": "text/plain; charset=utf-8",
-    }[fmt]
-    headers = {"Content-Disposition": f'inline; filename="{template}.{fmt}"'}
-    return Response(data, media_type=media, headers=headers)
+def _negotiate(fmt: str | None, accept: str, *, letters: bool) -> str:
+    """The format asked for: ``?format=``, else the first known type in ``Accept``, else pdf."""
+    if fmt is None:
+        by_type = {m.split(";")[0]: f for f, m in MEDIA_TYPES.items()}
+        for part in accept.split(","):
+            wanted = by_type.get(part.split(";")[0].strip().lower())
+            if wanted is not None:
+                fmt = wanted
+                break
+    fmt = fmt or "pdf"
+    if letters and fmt == "xlsx":
+        raise PayloadError("format", "xlsx is for reports (/api/reports/progress_report)")
+    return fmt
+
+
+def _document(doc: RenderedDocument) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{doc.filename}"'}
+    if doc.warnings:
+        # People the directory does not know: the clerk should check the names (ASCII-safe).
+        headers["X-Dondoc-Warning"] = quote("; ".join(doc.warnings))
+    return Response(doc.data, media_type=doc.media_type, headers=headers)

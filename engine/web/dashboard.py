@@ -74,6 +74,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                 "today": engine.clock.now(),
                 "path": request.url.path,
                 "counts": counts,
+                "display": engine.display,  # a login id → "Full name – Position"
                 **context,
             },
         )

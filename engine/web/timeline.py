@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import VN_TZ
+from ..core.directory import display
 from ..core.records import AuditEvent
 from ..core.spec import WorkflowSpec
 
@@ -47,10 +48,9 @@ def display_name(directory: Any, person: str) -> str:
     if person.startswith("system"):
         return SYSTEM
     try:
-        name = directory.person(person).name
+        return display(directory, person)  # "Hoàng Thị Luyến – Phó Chánh Thanh tra"
     except Exception:  # a directory port may raise for an unknown person
         return person
-    return str(name or person)
 
 
 def readable(events: list[AuditEvent], spec: WorkflowSpec, directory: Any) -> list[Entry]:
