@@ -40,6 +40,7 @@ from ..errors import PayloadError
 from .yamlsource import read_yaml
 
 log = logging.getLogger("dondoc.directory")
+log.addHandler(logging.NullHandler())  # a library: silent unless the application logs
 
 #: The one separator between a name and a position ("Hoàng Thị Luyến – Phó Chánh Thanh tra").
 DASH = " – "
