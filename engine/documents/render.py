@@ -245,6 +245,7 @@ _COUNTS = {
 }
 _SAMPLE_ITEM = {
     "id": 1,
+    "kind": "directive",
     "title": "Nhiệm vụ mẫu",
     "lead_unit": "Phòng 1",
     "assignee": "p",

@@ -3,8 +3,8 @@
 What a deployment keeps with its data: the people directory, the office profile (one JSON
 document per key, with a revision long-running processes poll).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 import dondoc.store.tables
 
-revision = "0004"
-down_revision = "0003"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
