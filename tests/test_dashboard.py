@@ -208,7 +208,7 @@ def test_the_timeline_names_people_labels_events_and_folds_repeats(office: Offic
     assert "3 lần báo cáo vượt cấp lên người giao nhiệm vụ" in text
     assert text.count("Báo cáo vượt cấp") + text.count("báo cáo vượt cấp") == 1
     assert "Chuyển quá hạn khi hết hạn" in text and "Báo cáo Trưởng đơn vị chủ trì" in text
-    assert "Hoàng Mạnh Thắng (Phó Giám đốc Sở)" in text  # the assigner, by name and position
+    assert "Hoàng Mạnh Thắng – Phó Giám đốc Sở" in text  # the assigner, by name and position
     assert "Hệ thống" in text
     assert "system:scheduler" not in text and "escalate_to_assigner" not in text
 
