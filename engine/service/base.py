@@ -51,7 +51,7 @@ from ..errors import (
 )
 from ..store.repository import Repository
 from ..store.schema import ensure_schema
-from ..store.statements import DirectiveState, Sql, Statements
+from ..store.statements import DirectiveState, RecordingSql, Sql, Statements
 from ..store.tables import (
     DirectiveRow,
     EventRow,
@@ -61,6 +61,8 @@ from ..store.tables import (
     session_factory,
 )
 from .chain import GENESIS, event_hash
+from .hooks import HookBus
+from .host import HostTransaction
 
 DEFAULT_DB = "sqlite:///dondoc.db"
 #: How long a process trusts its copy of the stored settings before asking for their revision.
@@ -152,6 +154,8 @@ class EngineBase:
         else:
             ensure_schema(self.db, create=False)
         self._statements = Statements(self.db.dialect)
+        self._bus = HookBus()
+        self._host: HostTransaction | None = None  # set on the engines Engine.within makes
         # The deployment's settings: the people directory and office profile kept in the
         # database (unless given here), and a demo database's frozen clock.
         self._fixed_directory: Directory | None = directory
@@ -209,17 +213,49 @@ class EngineBase:
             values = repo.settings()
         self._stored = StoredSettings.of(revision, {k: v for k, (_, v) in values.items()})
 
+    # Two ways out of the plain path, both off unless used: a host's transaction (the engine
+    # Engine.within returns) and after-commit hooks (Engine.on). The plain path is one test of
+    # two attributes more than a bare transaction.
+
     @contextmanager
     def _tx(self) -> Iterator[Repository]:
         """One transaction; any exception rolls everything back."""
-        with self._sessions() as session, session.begin():
-            yield Repository(session, self._statements)
+        if self._host is None and not self._bus.active:
+            with self._sessions() as session, session.begin():
+                yield Repository(session, self._statements)
+        elif self._host is not None:
+            with self._host.session() as repo:
+                yield repo
+        else:
+            with self._sessions() as session:
+                session.begin()
+                repo = Repository(session, self._statements, RecordingSql)
+                try:
+                    yield repo
+                except BaseException:
+                    session.rollback()
+                    raise
+                self._bus.commit(session.commit, repo.recorded())
 
     @contextmanager
     def _cmd(self) -> Iterator[Sql]:
         """One command's transaction, on the prepared statements only (no ORM session)."""
-        with self.db.begin() as conn:
-            yield Sql(conn, self._statements)
+        if self._host is None and not self._bus.active:
+            with self.db.begin() as conn:
+                yield Sql(conn, self._statements)
+        elif self._host is not None:
+            with self._host.command() as sql:
+                yield sql
+        else:
+            with self.db.connect() as conn:
+                trans = conn.begin()
+                recording = RecordingSql(conn, self._statements)
+                try:
+                    yield recording
+                except BaseException:
+                    trans.rollback()
+                    raise
+                self._bus.commit(trans.commit, recording.recorded)
 
     def _register_workflows(self) -> None:
         """Record every loaded workflow version; refuse a changed definition under an old number."""

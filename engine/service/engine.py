@@ -15,6 +15,8 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
 - :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
   the explanation requests), on top of the scheduling part.
+- :mod:`.migration` — moving directives to another workflow version;
+- :mod:`.embedding` — the host's transaction (``within``) and after-commit hooks (``on``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from .access import Access
 from .audit import Audit
 from .base import DEFAULT_DB, FiredTimer, NewDirective
 from .documents import Documents
+from .embedding import Embedding
 from .evaluation import Evaluation
+from .migration import Migration
 from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
 from .scheduling import Scheduling, period_trigger
@@ -39,7 +43,18 @@ __all__ = [
 ]
 
 
-class Engine(Moves, Scheduling, Documents, Evaluation, Access, OutboxQueue, Audit, Deployment):
+class Engine(
+    Moves,
+    Scheduling,
+    Documents,
+    Evaluation,
+    Access,
+    OutboxQueue,
+    Audit,
+    Deployment,
+    Migration,
+    Embedding,
+):
     """dondoc's service. Thread-safe; share one per process.
 
     ``db`` is a database URL (default ``sqlite:///dondoc.db``) or an SQLAlchemy engine;

@@ -213,6 +213,8 @@ class Scheduling(Commands):
         if spec.fire is not None:
             self._apply(sql, row, spec.fire, SCHEDULER, {}, now, entered_at=timer.due_at)
             fired_trigger = spec.fire
+            if spec.when.at_due or spec.when.after_due is not None:
+                sql.also("overdue")  # the deadline passed: for the hooks, an overdue event too
         elif spec.repeat is not None and timer.repeat_index < spec.repeat.max:
             nxt = next_repeat_at(spec, timer.due_at, self.calendar)
             if nxt is not None:

@@ -35,18 +35,23 @@ class Repository:
     ``sql`` gives the commands' prepared statements (:mod:`dondoc.store.statements`) on the same
     connection and transaction."""
 
-    def __init__(self, session: Session, statements: Statements) -> None:
+    def __init__(
+        self, session: Session, statements: Statements, sql_class: type[Sql] = Sql
+    ) -> None:
         self.s = session
         self._statements = statements
+        self._sql_class = sql_class
         self._sql: Sql | None = None
 
     @property
     def sql(self) -> Sql:
         if self._sql is None:
-            from .statements import Sql
-
-            self._sql = Sql(self.s.connection(), self._statements)
+            self._sql = self._sql_class(self.s.connection(), self._statements)
         return self._sql
+
+    def recorded(self) -> list[tuple[list[str], Any]]:
+        """The audit events written through :attr:`sql` when it records them (for the hooks)."""
+        return list(getattr(self._sql, "recorded", ()))
 
     def load_directive(self, directive_id: int) -> DirectiveRow | None:
         return self.s.get(DirectiveRow, directive_id) if possible_id(directive_id) else None

@@ -385,18 +385,34 @@ class Sql:
         """The actor of the event that entered the directive's current state (who made the
         request a decision is about), among its events up to ``up_to_seq`` — the chain head of
         the row the command read, so a change committed since by someone else is not taken
-        for it. None without events. Rare (separation of duties)."""
+        for it. None without events. Rare (separation of duties). A migration to another
+        workflow version renames a state, it does not enter it."""
         row = self.conn.execute(
             sa.select(_E.c.actor)
             .where(
                 _E.c.directive_id == directive_id,
                 _E.c.seq <= up_to_seq,
+                _E.c.kind != "migration",
                 sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
             )
             .order_by(_E.c.seq.desc())
             .limit(1)
         ).first()
         return None if row is None else str(row[0])
+
+    def migrate(self, d: DirectiveState, old_version: int) -> bool:
+        """Write a directive moved to another workflow version (``d.workflow_version``) with
+        what a command may change, if still at ``old_version``. Rare (an admin's migration):
+        plain Core."""
+        values = {k: getattr(d, k) for k in (*MUTABLE, "workflow_version", "version")}
+        result = self.conn.execute(
+            sa.update(_D).where(_D.c.id == d.id, _D.c.version == old_version).values(values)
+        )
+        return int(result.rowcount) == 1
+
+    def also(self, kind: str) -> None:
+        """Mark the last event written as also a ``kind`` event for the after-commit hooks
+        (see :class:`RecordingSql`); nothing to do when no hook listens."""
 
     def workflow_source(self, workflow: str, version: int) -> tuple[str, str] | None:
         """The stored source and path of a workflow version (rare: not among the files)."""
@@ -405,3 +421,22 @@ class Sql:
             sa.select(w.c.source, w.c.path).where(w.c.workflow == workflow, w.c.version == version)
         ).first()
         return None if row is None else (row[0], row[1])
+
+
+class RecordingSql(Sql):
+    """:class:`Sql` that also keeps the audit events it wrote, in order, for the after-commit
+    hooks (used only while hooks are registered or in a host's transaction, so the plain
+    command path pays nothing for it). ``recorded`` holds ``(kinds, event row)`` pairs."""
+
+    def __init__(self, conn: sa.Connection, statements: Statements) -> None:
+        super().__init__(conn, statements)
+        self.recorded: list[tuple[list[str], Mapping[str, Any]]] = []
+
+    def insert_event(self, values: Mapping[str, Any]) -> None:
+        super().insert_event(values)
+        self.recorded.append(([str(values["kind"])], values))
+
+    def also(self, kind: str) -> None:
+        """The last event written is also a ``kind`` event for the hooks (e.g. ``overdue``)."""
+        if self.recorded:
+            self.recorded[-1][0].append(kind)
