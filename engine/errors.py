@@ -151,6 +151,17 @@ class DocumentNotApplicable(DondocError):
         super().__init__(f"không lập {template} cho nhiệm vụ #{directive_id}: {reason}")
 
 
+class MigrationPlanError(DondocError):
+    """An instance migration plan does not fit (unknown state, bad option…); nothing was
+    migrated. The problems are written for the administrator (Vietnamese)."""
+
+    code = "validation_error"
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems) or "kế hoạch chuyển đổi không hợp lệ")
+
+
 class SchemaError(DondocError):
     """The database schema is missing or older than this version of dondoc expects."""
 
@@ -167,6 +178,7 @@ EXIT_CODES: dict[type[DondocError], int] = {
     ConflictError: 6,
     DocumentNotApplicable: 5,
     SchemaError: 7,
+    MigrationPlanError: 2,
     TemplateNotFound: 3,
     TemplateError: 1,
 }
@@ -181,6 +193,7 @@ HTTP_STATUS: dict[type[DondocError], int] = {
     ConflictError: 409,
     DocumentNotApplicable: 409,
     SchemaError: 503,
+    MigrationPlanError: 422,
     TemplateNotFound: 404,
     TemplateError: 422,
 }

@@ -18,6 +18,7 @@ from .common import err
 from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
 from .evaluate import evaluate
+from .instances import instances_app
 from .moves import register as register_moves
 from .people import office_app, people_app
 from .run import demo, serve, worker
@@ -50,6 +51,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(people_app, name="people")
 app.add_typer(office_app, name="office")
+app.add_typer(instances_app, name="instances")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.timers import first_fire_at, next_repeat_at
-from ..errors import DondocError
+from ..errors import MigrationPlanError
 from .spec import WorkflowSpec
 from .yamlsource import load_yaml
 
@@ -25,16 +25,6 @@ from .yamlsource import load_yaml
 WHERE_FIELDS = ("state", "lead_unit", "assignee", "assigner", "reviewer", "doc_number")
 MAX_PLAN_BYTES = 256_000
 MAX_PLAN_ENTRIES = 1000
-
-
-class MigrationPlanError(DondocError):
-    """The migration plan is wrong (unknown state, bad option…). Nothing was migrated."""
-
-    code = "validation_error"
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems) or "kế hoạch chuyển đổi không hợp lệ")
 
 
 @dataclass(frozen=True)
@@ -109,8 +99,8 @@ def parse_plan(text: str, path: str = "<plan>") -> MigrationPlan:
     if errors:
         raise MigrationPlanError(errors)
 
-    def at(*keys: str | int) -> str:
-        line, col = where_is.position(tuple(keys))
+    def at(*keys: str | int, key: bool = False) -> str:
+        line, col = where_is.position(tuple(keys), key=key)
         return f"{path}:{line}:{col}"
 
     if not isinstance(data, dict):
@@ -118,7 +108,9 @@ def parse_plan(text: str, path: str = "<plan>") -> MigrationPlan:
     known = {"workflow", "from", "to", "states", "default", "rename", "where", "include_closed"}
     for key in data:
         if key not in known:
-            errors.append(f"{at(key)}: khóa {key!r} không được hỗ trợ ({', '.join(sorted(known))})")
+            errors.append(
+                f"{at(key, key=True)}: khóa {key!r} không được hỗ trợ ({', '.join(sorted(known))})"
+            )
 
     def text_map(key: str) -> dict[str, str]:
         value = data.get(key) or {}

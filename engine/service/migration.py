@@ -24,7 +24,6 @@ from ..core.actors import SCHEDULER, Actor
 from ..core.migration import (
     MigrationItem,
     MigrationPlan,
-    MigrationPlanError,
     MigrationReport,
     Unmigratable,
     check_plan,
@@ -33,7 +32,7 @@ from ..core.migration import (
     target_state,
 )
 from ..core.spec import WorkflowSpec
-from ..errors import ConflictError, PermissionDenied
+from ..errors import ConflictError, MigrationPlanError, PermissionDenied
 from ..store.statements import DirectiveState, Sql
 from ..store.tables import DirectiveRow, EventRow, TimerRow
 from .base import EngineBase, timer_row
