@@ -26,7 +26,7 @@ from ..deadlines.status import Status
 from ..documents.office import Office
 from ..errors import DondocError
 from ..service.engine import Engine, FiredTimer, NewDirective
-from ..worker import Worker
+from ..testing import TimeMachine
 
 DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
 DOC_DATE = date(2024, 3, 18)
@@ -286,7 +286,7 @@ def run_demo(
             line += f" → [red]{spec.state_label}[/red]"
         out.print(line)
 
-    worker = Worker(engine, name="demo-worker", listener=on_event)
+    machine = TimeMachine(engine, listener=on_event)  # the worker loop on the fake clock
     out.rule("[bold]dondoc demo[/bold] — Thông báo kết luận, Sở TT&TT Đắk Nông, 18/03/2024")
     ids = _directives(engine)
     for d in engine.directives():
@@ -299,7 +299,7 @@ def run_demo(
     for step in SCRIPT:
         if step.when > until:
             break
-        worker.advance(clock, step.when)
+        machine.advance_to(step.when)
         did = ids[step.key]
         try:
             d = engine.fire(did, step.trigger, step.who, step.payload)
@@ -317,7 +317,7 @@ def run_demo(
             f"[dim]{stamp()}[/dim]  [cyan]👤 {name(ev.actor)}[/cyan]: {label} — "
             f"{short(did)} → {d.state_label}{late}"
         )
-    worker.advance(clock, until)
+    machine.advance_to(until)
 
     out.rule(f"Tình hình thực hiện đến {stamp()}")
     grid_table = Table("Đơn vị")
