@@ -25,7 +25,7 @@ def run(blocks: list[str]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for block in blocks:
-            exec(compile(block, "example", "exec"), namespace)  # noqa: S102 - our own docs
+            exec(compile(block, "example", "exec"), namespace)  # our own docs
     return out.getvalue()
 
 

@@ -4,8 +4,9 @@
 (one transaction per batch, in id order). For each: its new state (the plan's map, the same id,
 or the default), its data with fields renamed, its pending timers cancelled and the new
 version's timers of its state planned from when it entered that state, and one ``migration``
-audit event whose payload carries what a replay needs (``workflow_version``, ``state``,
-``data``, ``is_open``). A directive that cannot migrate stays as it is, with the reason.
+audit event whose payload's ``set`` carries what the row becomes (``workflow_version``,
+``state``, ``is_open``, ``closed_at``, ``done_at``, ``data``), so a replay of the chain can
+apply it. A directive that cannot migrate stays as it is, with the reason.
 
 Resumable: a directive is selected only while it is on ``from_version`` and is re-checked under
 its row lock before it changes, so a crash (the batch in progress rolls back) and a rerun move
@@ -36,6 +37,7 @@ from ..errors import ConflictError, MigrationPlanError, PermissionDenied
 from ..store.statements import DirectiveState, Sql
 from ..store.tables import DirectiveRow, EventRow, TimerRow
 from .base import EngineBase, timer_row
+from .chain import canonical_time
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 _E: sa.Table = EventRow.__table__  # type: ignore[assignment]
@@ -152,11 +154,15 @@ class Migration(EngineBase):
             "workflow": plan.workflow,
             "from_version": plan.from_version,
             "to_version": plan.to_version,
-            # what a replay of the chain applies to the directive's row
-            "workflow_version": plan.to_version,
-            "state": target,
-            "is_open": d.is_open,
-            "data": data,
+            # what the directive's row becomes: a replay of the chain applies "set" to it
+            "set": {
+                "workflow_version": plan.to_version,
+                "state": target,
+                "is_open": d.is_open,
+                "closed_at": _instant(d.closed_at),
+                "done_at": _instant(d.done_at),
+                "data": data,
+            },
             "renamed": renamed,
             "timers_cancelled": cancelled,
             "timers": [
@@ -185,6 +191,10 @@ class Migration(EngineBase):
             [timer_row(d.id, t.timer, target, t.due_at, t.repeat_index, now) for t in planned]
         )
         return item
+
+
+def _instant(at: datetime | None) -> str | None:
+    return None if at is None else canonical_time(at)
 
 
 def _has(spec: WorkflowSpec, state: str) -> bool:
