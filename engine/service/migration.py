@@ -32,8 +32,9 @@ from ..core.migration import (
     replan_timers,
     target_state,
 )
+from ..core.permissions import Permission, require
 from ..core.spec import WorkflowSpec
-from ..errors import ConflictError, MigrationPlanError, PermissionDenied
+from ..errors import ConflictError, MigrationPlanError
 from ..store.statements import DirectiveState, Sql
 from ..store.tables import DirectiveRow, EventRow, TimerRow
 from .base import EngineBase, timer_row
@@ -62,12 +63,11 @@ class Migration(EngineBase):
         ``plan.workflow`` on ``plan.from_version`` to ``plan.to_version``.
 
         ``progress(item)`` is called for each directive as it is decided, inside its batch's
-        transaction (before the commit). Needs the ``admin`` role. Raises NotFound (a version
+        transaction (before the commit). Needs the admin permission. Raises NotFound (a version
         not loaded nor stored), MigrationPlanError (the plan does not fit the versions),
         PermissionDenied. Directives that cannot migrate are in the report's ``refused``.
         """
-        if "admin" not in actor.roles:
-            raise PermissionDenied(actor.id, "migrate", ["admin"], sorted(actor.roles))
+        require(actor, Permission.ADMIN, "migrate")
         if not 1 <= batch_size <= MAX_BATCH:
             raise MigrationPlanError([f"kích thước lô phải từ 1 đến {MAX_BATCH}"])
         with self._cmd() as sql:
