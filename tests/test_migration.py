@@ -24,6 +24,7 @@ from dondoc import Actor, Engine, FakeClock, NewDirective, errors, load_workflow
 from dondoc.clock import VN_TZ
 from dondoc.core.machine import WorkflowRegistry
 from dondoc.core.migration import MigrationPlan, parse_plan
+from dondoc.core.spec import bundled_workflow_files
 from dondoc.errors import MigrationPlanError
 from dondoc.testing import TimeMachine
 
@@ -285,3 +286,40 @@ def test_sigkill_mid_batch_then_rerun_migrates_each_once(eng: Engine, db_url: st
     assert per_directive == {i: 1 for i in ids}  # each directive exactly once
     assert all(eng.get(i).workflow_version == 2 for i in ids)
     assert eng.verify_audit().ok
+
+
+def test_a_migration_does_not_stand_in_for_the_requester(tmp_path: Path, clock: FakeClock) -> None:
+    """Separation of duties survives a migration that renames the request's state: the one
+    who asked for the extension still may not approve it (the migration event renames the
+    state, it is not a new request by the administrator)."""
+    wf = "remediation_self_assessment"
+    bundled = next(p for p in bundled_workflow_files() if p.stem == wf)
+    text = bundled.read_text(encoding="utf-8")
+    current = load_workflows().get(wf).spec.version
+    renamed = text.replace(f"version: {current}", f"version: {current + 1}", 1).replace(
+        "extension_requested", "extension_pending"
+    )
+    (tmp_path / "next.yaml").write_text(renamed, encoding="utf-8")
+    e = Engine(
+        f"sqlite:///{tmp_path / 'sod.db'}",
+        workflows=load_workflows(str(tmp_path / "next.yaml")),
+        clock=clock,
+    )
+    leader = Actor.of("phuong", "reviewer")  # the assignee, also a reviewer in general
+    d = e.create_directive(
+        Actor.of("thang", "assigner"),
+        wf,
+        NewDirective(title="Tự đánh giá", assignee="phuong", due=date(2024, 6, 30)),
+        version=current,
+    )
+    e.fire(d.id, "start", leader)
+    e.fire(d.id, "request_extension", leader, {"reason": "Chờ số liệu", "proposed_due": "2024-07-31"})
+    with pytest.raises(errors.PermissionDenied):
+        e.fire(d.id, "approve_extension", leader, {"new_due": "2024-07-31"})
+    plan = MigrationPlan(wf, current, current + 1, states={"extension_requested": "extension_pending"})
+    assert [i.to_state for i in e.migrate(ADMIN, plan).migrated] == ["extension_pending"]
+    with pytest.raises(errors.PermissionDenied):
+        e.fire(d.id, "approve_extension", leader, {"new_due": "2024-07-31"})
+    e.fire(d.id, "approve_extension", Actor.of("thang", "reviewer"), {"new_due": "2024-07-31"})
+    assert e.get(d.id).due == date(2024, 7, 31)
+    e.db.dispose()
