@@ -31,6 +31,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from typing import Any
 
 from ..core.records import AuditEvent
@@ -46,21 +47,14 @@ Recorded = tuple[list[str], Mapping[str, Any]]
 
 
 def audit_event(row: Mapping[str, Any]) -> AuditEvent:
-    """The read model of an event row as :meth:`EngineBase._chain` builds it."""
-    return AuditEvent(
-        directive_id=int(row["directive_id"]),
-        seq=int(row["seq"]),
-        at=row["at"],
-        actor=str(row["actor"]),
-        role=row["role"],
-        kind=str(row["kind"]),
-        trigger=row["trigger"],
-        from_state=row["from_state"],
-        to_state=row["to_state"],
-        payload=dict(row["payload"] or {}),
-        prev_hash=str(row["prev_hash"]),
-        hash=str(row["hash"]),
-    )
+    """The read model of an event row as :meth:`EngineBase._chain` builds it (every field of
+    :class:`AuditEvent` the row has, so a column added to events reaches the hooks too)."""
+    values = {name: row[name] for name in _EVENT_FIELDS if name in row}
+    values["payload"] = dict(values.get("payload") or {})
+    return AuditEvent(**values)
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
 
 
 class HookBus:
