@@ -49,8 +49,13 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+HOOKS = False  # --hooks: a no-op after-commit hook registered (the recording path)
+
+
 def engine_run(url: str, n: int) -> float:
     engine = Engine(url, clock=FakeClock(NOW))
+    if HOOKS:
+        engine.on("*", lambda _event: None)
     start = time.perf_counter()
     for i in range(n):
         d = engine.create_directive(
@@ -359,7 +364,14 @@ def main() -> None:
         help="PostgreSQL URL (a throw-away database)",
     )
     ap.add_argument("--timers", type=int, default=20_000, help="due timers for the 4-worker run")
+    ap.add_argument(
+        "--hooks",
+        action="store_true",
+        help="register a no-op after-commit hook on the Engine (what hooks cost a command)",
+    )
     args = ap.parse_args()
+    global HOOKS
+    HOOKS = args.hooks
     commands = 4 * args.n
     rounds: dict[str, list[tuple[float, float]]] = {"SQLite": []}
     if args.pg:
