@@ -277,3 +277,29 @@ def test_time_machine_needs_a_fake_clock(tmp_path) -> None:  # type: ignore[no-u
     with pytest.raises(TypeError, match="FakeClock"):
         TimeMachine(eng)
     eng.db.dispose()
+
+
+def test_a_later_command_goes_through_the_same_plumbing(host: Engine, bind_kind: str) -> None:
+    """Moves (issue 19) came after the host transaction; nothing was done for them here, yet a
+    reassignment in the host's transaction rolls back and commits with it, and its event
+    reaches the hooks only on commit."""
+    kinds: list[str] = []
+    host.on("*", lambda e: kinds.append(e.kind))
+    assigner = Actor.of("thang")
+    d = host.create_directive(
+        assigner, "specialist_task", NewDirective(title="Thẩm định hồ sơ", assignee="luyen")
+    )
+    kinds.clear()
+    for outcome in ("rollback", "commit"):
+        tx = HostTx(host, bind_kind)
+        with host.within(tx.bind) as eng:
+            eng.reassign(d.id, assigner, reason="Chuyên viên đi công tác", assignee="phuong")
+        if outcome == "rollback":
+            tx.rollback()
+        else:
+            tx.commit()
+        tx.close()
+        expected = "luyen" if outcome == "rollback" else "phuong"
+        assert host.get(d.id).assignee == expected
+    assert len(kinds) == 1  # the committed reassignment only
+    assert host.verify_audit().ok
