@@ -4,9 +4,9 @@
 (one transaction per batch, in id order). For each: its new state (the plan's map, the same id,
 or the default), its data with fields renamed, its pending timers cancelled and the new
 version's timers of its state planned from when it entered that state, and one ``migration``
-audit event whose payload's ``set`` carries what the row becomes (``workflow_version``,
-``state``, ``is_open``, ``closed_at``, ``done_at``, ``data``), so a replay of the chain can
-apply it. A directive that cannot migrate stays as it is, with the reason.
+audit event whose payload's ``_set`` carries the fields of the row that changed
+(``workflow_version``, ``state``, ``data``, ``is_open``…), which ``dondoc audit verify``'s
+replay of the chain applies. A directive that cannot migrate stays as it is, with the reason.
 
 Resumable: a directive is selected only while it is on ``from_version`` and is re-checked under
 its row lock before it changes, so a crash (the batch in progress rolls back) and a rerun move
@@ -16,6 +16,7 @@ each directive exactly once. A dry run does everything but write.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ from ..errors import ConflictError, MigrationPlanError
 from ..store.statements import DirectiveState, Sql
 from ..store.tables import DirectiveRow, EventRow, TimerRow
 from .base import EngineBase, timer_row
-from .chain import canonical_time
+from .chain import changed_fields
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 _E: sa.Table = EventRow.__table__  # type: ignore[assignment]
@@ -139,7 +140,7 @@ class Migration(EngineBase):
         )
         if dry_run:
             return item
-        old_state = d.state
+        old_state, before = d.state, replace(d)
         d.workflow_version = plan.to_version
         d.state = target
         d.data = data
@@ -154,15 +155,9 @@ class Migration(EngineBase):
             "workflow": plan.workflow,
             "from_version": plan.from_version,
             "to_version": plan.to_version,
-            # what the directive's row becomes: a replay of the chain applies "set" to it
-            "set": {
-                "workflow_version": plan.to_version,
-                "state": target,
-                "is_open": d.is_open,
-                "closed_at": _instant(d.closed_at),
-                "done_at": _instant(d.done_at),
-                "data": data,
-            },
+            # what the row becomes (workflow_version, state, data…, those that changed): a
+            # replay of the chain applies "_set", as for every command outside the workflow
+            "_set": changed_fields(before, d),
             "renamed": renamed,
             "timers_cancelled": cancelled,
             "timers": [
@@ -191,10 +186,6 @@ class Migration(EngineBase):
             [timer_row(d.id, t.timer, target, t.due_at, t.repeat_index, now) for t in planned]
         )
         return item
-
-
-def _instant(at: datetime | None) -> str | None:
-    return None if at is None else canonical_time(at)
 
 
 def _has(spec: WorkflowSpec, state: str) -> bool:
