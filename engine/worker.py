@@ -135,6 +135,8 @@ class Worker:
             report.delivery = self._retry(deliverer.deliver_pending)
             for m in report.delivery.sent:
                 log.info("delivered message %s to %s: %s", m.id, m.recipient, m.subject)
+            for m in report.delivery.logged:
+                log.info("logged message %s to %s (not sent): %s", m.id, m.recipient, m.subject)
             for m, why in report.delivery.retried:
                 log.warning(
                     "message %s to %s not delivered, will retry: %s", m.id, m.recipient, why
@@ -276,5 +278,6 @@ def _merge(into: SweepReport, other: SweepReport) -> None:
     into.created.extend(other.created)
     into.errors.extend(other.errors)
     into.delivery.sent.extend(other.delivery.sent)
+    into.delivery.logged.extend(other.delivery.logged)
     into.delivery.retried.extend(other.delivery.retried)
     into.delivery.failed.extend(other.delivery.failed)

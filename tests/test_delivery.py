@@ -31,6 +31,7 @@ from dondoc.delivery.outbox import (
     Deliverer,
     DeliveryError,
     FileSink,
+    LogSink,
     Router,
     SmtpSink,
     WebhookSink,
@@ -257,9 +258,39 @@ def test_worker_delivers_through_the_file_sink(tmp_path: Path) -> None:
     sink = FileSink(tmp_path / "outbox.jsonl")
     worker = Worker(engine, deliverer=Deliverer(engine, Router(fallback=sink), worker="w"))
     report = worker.advance(clock, clock.now() + timedelta(minutes=1))
-    assert len(report.delivery.sent) == 2
+    assert report.delivery.sent == [] and len(report.delivery.logged) == 2
+    assert {(m.status, m.sink) for m in engine.outbox()} == {("logged", "file")}
     lines = [
         json.loads(x) for x in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     assert [x["template"] for x in lines] == ["reminder", "chasing_letter"]
     assert "Hoàng Thị Luyến" in lines[0]["body"]
+
+
+def test_the_log_sink_logs_and_says_so_in_the_outbox(
+    tmp_path: Path, smtp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a message that reached the person is ``sent``; one only written to the log is
+    ``logged`` — and the outbox says so in Vietnamese."""
+    from typer.testing import CliRunner
+
+    from dondoc.cli.main import app
+
+    engine, clock = _engine_with_overdue_directive(tmp_path)
+    controller, _inbox = start_smtp(smtp_port)
+    try:
+        # two messages to luyen: the first goes only to the log, the second by e-mail
+        router = Router(fallback=LogSink(), email=SmtpSink("127.0.0.1", smtp_port, timeout=5))
+        with caplog.at_level("INFO", logger="dondoc.delivery.outbox"):
+            Deliverer(engine, Router(fallback=LogSink()), worker="w").deliver_pending(limit=1)
+            report = Deliverer(engine, router, worker="w").deliver_pending()
+    finally:
+        controller.stop()
+    statuses = [(m.status, m.sink) for m in engine.outbox()]
+    assert statuses == [("logged", "log"), ("sent", "email")]
+    assert len(report.sent) == 1 and report.logged == []
+    assert "Báo cáo tự đánh giá" in caplog.text
+    result = CliRunner().invoke(app, ["outbox", "--db", f"sqlite:///{tmp_path / 'o.db'}"])
+    assert result.exit_code == 0, result.output
+    assert "đã ghi nhật ký" in result.output and "đã gửi" in result.output
+    assert "logged" not in result.output and " sent " not in result.output

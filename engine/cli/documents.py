@@ -110,7 +110,13 @@ def render(
 
 
 def outbox_list(
-    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="pending, sending, sent (reached the person), logged (only written to the "
+            "log or a file) or failed."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
@@ -121,16 +127,20 @@ def outbox_list(
     if as_json:
         _print_json([asdict(m) for m in items])
         return
-    table = Table("id", "trạng thái", "người nhận", "mẫu", "tiêu đề", "lần gửi", "lỗi")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    table.add_column("trạng thái", no_wrap=True)  # "đã ghi nhật ký" vs "đã gửi", never cut
+    for col in ("người nhận", "mẫu", "tiêu đề", "lần gửi", "lỗi"):
+        table.add_column(col, overflow="fold")
     for m in items:
         table.add_row(
             str(m.id),
-            m.status,
+            m.status_label,
             m.recipient,
             m.template,
-            m.subject[:60],
+            m.subject,
             str(m.attempts),
-            (m.last_error or "")[:40],
+            m.last_error or "",
         )
     out.print(table)
 

@@ -124,7 +124,7 @@ def worker(
     import logging
 
     from ..core.directory import SimpleDirectory
-    from ..delivery.outbox import Deliverer, FileSink, Router, SmtpSink
+    from ..delivery.outbox import Deliverer, FileSink, LogSink, Router, SmtpSink
     from ..worker import Worker, retry_while_unavailable
 
     logging.basicConfig(
@@ -144,7 +144,7 @@ def worker(
     )
     if not no_delivery:
         router = Router(
-            fallback=_LogSink() if outbox_file is None else FileSink(outbox_file),
+            fallback=LogSink() if outbox_file is None else FileSink(outbox_file),
             email=SmtpSink(
                 smtp_host,
                 smtp_port,
@@ -170,19 +170,6 @@ def worker(
         )
         return
     w.serve()
-
-
-class _LogSink:
-    """Fallback sink for the embedded default: a message is delivered to the worker's log."""
-
-    name = "log"
-
-    def send(self, message: Any, to: Any) -> None:
-        import logging
-
-        logging.getLogger("dondoc.delivery.outbox").info(
-            "to %s <%s>: %s", to.name, to.id, message.subject
-        )
 
 
 def demo(

@@ -104,6 +104,21 @@ class OutboxMessage:
     last_error: str | None = None
     sink: str | None = None
 
+    @property
+    def status_label(self) -> str:
+        """The status as a clerk reads it (``logged``: only recorded, nobody told yet)."""
+        return OUTBOX_STATUS_LABELS.get(self.status, self.status)
+
+
+#: What each outbox status means to a clerk.
+OUTBOX_STATUS_LABELS = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "logged": "đã ghi nhật ký",
+    "failed": "gửi lỗi",
+}
+
 
 @dataclass(frozen=True)
 class RollUp:

@@ -6,7 +6,9 @@ them. Delivery is a separate step because a send is an effect outside the databa
 1. *claim*: a pending message (or one whose earlier claim's lease expired) is marked
    ``sending`` with a lease, and committed;
 2. *send* through the recipient's sink (e-mail, webhook, or the log/file sink);
-3. *mark*: ``sent`` only after the sink confirmed; on a retryable failure it goes back to
+3. *mark*: ``sent`` only after the sink confirmed the message reached its recipient (e-mail,
+   webhook), ``logged`` when the sink only recorded it (the log, a JSON-lines file: nobody has
+   been told yet); on a retryable failure it goes back to
    ``pending`` with an exponential back-off; on a permanent one (or after ``max_attempts``)
    to ``failed`` (dead letters, listed by ``dondoc outbox``).
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import ssl
 import threading
@@ -73,7 +76,11 @@ class DeliveryError(Exception):
 
 class Sink(Protocol):
     """Port: one way of delivering a message. ``send`` returns only once delivery is confirmed
-    and raises :class:`DeliveryError` otherwise."""
+    and raises :class:`DeliveryError` otherwise.
+
+    A sink that only records the message where an operator may read it (the log, a file)
+    declares ``reaches_recipient = False``; its messages are marked ``logged``, not ``sent``.
+    A sink without the attribute is taken to reach the recipient."""
 
     name: str
 
@@ -103,9 +110,11 @@ def sign(body: bytes, secret: str, timestamp: int) -> str:
 
 
 class FileSink:
-    """Appends one JSON line per message to a file (or, with no path, keeps them in memory)."""
+    """Appends one JSON line per message to a file (or, with no path, keeps them in memory).
+    The recipient is not told: its messages are ``logged``."""
 
     name = "file"
+    reaches_recipient = False
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else None
@@ -122,6 +131,18 @@ class FileSink:
                         f.write(json.dumps(line, ensure_ascii=False) + "\n")
                 except OSError as exc:
                     raise DeliveryError(f"cannot write {self.path}: {exc}") from None
+
+
+class LogSink:
+    """The embedded default: a message is written to the worker's log (``logged``)."""
+
+    name = "log"
+    reaches_recipient = False
+
+    def send(self, message: OutboxMessage, to: Recipient) -> None:
+        logging.getLogger("dondoc.delivery.outbox").info(
+            "to %s <%s>: %s", to.name, to.id, message.subject
+        )
 
 
 @dataclass
@@ -260,6 +281,7 @@ class Router:
 @dataclass
 class DeliveryReport:
     sent: list[OutboxMessage] = field(default_factory=list)
+    logged: list[OutboxMessage] = field(default_factory=list)  # recorded only, nobody told
     retried: list[tuple[OutboxMessage, str]] = field(default_factory=list)
     failed: list[tuple[OutboxMessage, str]] = field(default_factory=list)
 
@@ -288,7 +310,7 @@ class OutboxStore(Protocol):
 
     def claim_message(self, worker: str, lease: timedelta = ...) -> OutboxMessage | None: ...
 
-    def mark_sent(self, message_id: int, worker: str, sink: str) -> bool: ...
+    def mark_sent(self, message_id: int, worker: str, sink: str, *, logged: bool = False) -> bool: ...
 
     def mark_failed(
         self,
@@ -349,6 +371,10 @@ class Deliverer:
                 )
                 (report.retried if status == "pending" else report.failed).append((message, why))
                 continue
-            self.store.mark_sent(message.id, self.worker, sink.name)
-            report.sent.append(message)
+            if getattr(sink, "reaches_recipient", True):
+                self.store.mark_sent(message.id, self.worker, sink.name)
+                report.sent.append(message)
+            else:
+                self.store.mark_sent(message.id, self.worker, sink.name, logged=True)
+                report.logged.append(message)
         return report

@@ -51,11 +51,14 @@ class OutboxQueue(EngineBase):
             repo.s.flush()
             return _outbox_record(row)
 
-    def mark_sent(self, message_id: int, worker: str, sink: str) -> bool:
-        """Record a confirmed delivery (False when the claim was lost to another worker)."""
+    def mark_sent(self, message_id: int, worker: str, sink: str, *, logged: bool = False) -> bool:
+        """Record a confirmed delivery: ``sent``, or ``logged`` when the sink only recorded the
+        message (the log, a file) and nobody was told. False when the claim was lost to
+        another worker."""
         now = self.clock.now()
+        status = "logged" if logged else "sent"
         with self._tx() as repo:
-            return repo.finish_message(message_id, worker, status="sent", sent_at=now, sink=sink)
+            return repo.finish_message(message_id, worker, status=status, sent_at=now, sink=sink)
 
     def mark_failed(
         self,
