@@ -276,7 +276,7 @@ def test_the_log_sink_logs_and_says_so_in_the_outbox(
 
     from dondoc.cli.main import app
 
-    engine, clock = _engine_with_overdue_directive(tmp_path)
+    engine, _clock = _engine_with_overdue_directive(tmp_path)
     controller, _inbox = start_smtp(smtp_port)
     try:
         # two messages to luyen: the first goes only to the log, the second by e-mail

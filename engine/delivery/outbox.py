@@ -310,7 +310,9 @@ class OutboxStore(Protocol):
 
     def claim_message(self, worker: str, lease: timedelta = ...) -> OutboxMessage | None: ...
 
-    def mark_sent(self, message_id: int, worker: str, sink: str, *, logged: bool = False) -> bool: ...
+    def mark_sent(
+        self, message_id: int, worker: str, sink: str, *, logged: bool = False
+    ) -> bool: ...
 
     def mark_failed(
         self,
