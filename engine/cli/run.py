@@ -27,7 +27,12 @@ def serve(
         bool, typer.Option("--no-worker", help="Run the scheduler elsewhere.")
     ] = False,
     demo_data: Annotated[
-        bool, typer.Option("--demo-data", help="On an empty database, load seed 000's directives.")
+        bool,
+        typer.Option(
+            "--demo-data",
+            help="On an empty database, play seed 000's story up to 05/07/2024 and keep the "
+            "database's clock there (the demo as it stood that day).",
+        ),
     ] = False,
     directory: Annotated[Path | None, typer.Option(help="People/units directory YAML.")] = None,
 ) -> None:
@@ -56,19 +61,32 @@ def serve(
         )
     )
     if demo_data:
-        from .demo import load_demo_data
+        from ..clock import VN_TZ
+        from .demo import serve_demo_data
 
-        tokens = load_demo_data(engine)
-        if tokens:
-            out.print("[bold]Demo data loaded (seed 000).[/bold] Log in with one of these tokens:")
+        tokens = serve_demo_data(db)
+        if tokens:  # reopened: the database now runs on the demo's frozen clock
+            engine.db.dispose()
+            engine = Engine(
+                db,
+                workflows=workflows,
+                directory=SimpleDirectory.from_file(directory) if directory else None,
+            )
+            frozen = engine.frozen_at()
+            day = f"{frozen.astimezone(VN_TZ):%d/%m/%Y %H:%M}" if frozen else ""
+            out.print(
+                "[bold]Đã nạp dữ liệu mẫu[/bold] (kết luận ngày 18/03/2024 của Sở TT&TT Đắk "
+                f"Nông); đồng hồ của cơ sở dữ liệu dừng ở {day}. Đăng nhập bằng một trong các "
+                "mã sau:"
+            )
             for who, token in tokens.items():
                 out.print(f"  {who}: {token}")
     if engine.token_count() == 0:
         token = engine.create_token(
             "admin", roles=("admin", "assigner", "reviewer"), name="Quản trị"
         )
-        out.print(f"First start: an admin token was created (shown once): {token}")
-    out.print(f"dondoc at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+        out.print(f"Lần chạy đầu: đã tạo mã quản trị (chỉ hiện một lần): {token}")
+    out.print(f"dondoc tại http://{host}:{port}/  (tài liệu API: http://{host}:{port}/docs)")
     worker = None
     if not no_worker:
         worker = Worker(engine, interval=30.0)
