@@ -241,3 +241,29 @@ def test_no_serious_accessibility_violations(
                 )
                 assert found == [], f"{path} at {width} px: {found}"
             page.close()
+
+
+def test_api_docs_render_offline_under_their_policy(
+    server: tuple[str, dict[str, str], Engine], browser: Any
+) -> None:
+    """Issue 17, item 3: /docs draws the API from the package's own Swagger UI, under the
+    page's Content-Security-Policy (scripts from this server only); no request leaves it."""
+    base, _tokens, _engine = server
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(base)
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page = context.new_page()
+    errors_seen: list[str] = []
+    page.on("console", lambda m: errors_seen.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() > 10  # the API's operations are listed
+    assert outside == [] and errors_seen == [], (outside, errors_seen)
+    context.close()

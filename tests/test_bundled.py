@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -30,6 +32,7 @@ from dondoc.core.yamlsource import load_yaml
 from dondoc.errors import DondocError
 
 FILES = bundled_workflow_files()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_three_bundled_workflows_are_shipped() -> None:
@@ -109,3 +112,38 @@ def test_dondoc_schema_command_prints_the_schema() -> None:
         [sys.executable, "-m", "dondoc.cli", "schema"], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == json_schema()
+
+
+# --- what the docs say about the bundled workflows (issue 17, item 5) ------------------------
+
+
+def _readme_workflow_ids() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("\n## Bundled workflows\n", 1)[1].strip().split("\n\n", 1)[0]
+    return re.findall(r"^\| `(\w+)` \|", table, flags=re.M)
+
+
+def test_the_readme_table_lists_every_bundled_workflow() -> None:
+    bundled = sorted(p.stem for p in (ROOT / "workflows").glob("*.yaml"))
+    assert sorted(_readme_workflow_ids()) == bundled
+    assert "conclusion" in bundled
+
+
+def test_the_whole_workflows_in_docs_validate_and_clash_with_no_bundled_id(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dondoc.cli.main import app
+
+    bundled = {p.stem for p in (ROOT / "workflows").glob("*.yaml")}
+    text = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
+    whole = [b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "\nstates:" in b]
+    assert len(whole) >= 2  # the annotated example and the one with moves
+    for n, block in enumerate(whole):
+        ident = re.search(r"^workflow: (\w+)", block, flags=re.M)
+        assert ident is not None and ident.group(1) not in bundled, ident
+        path = tmp_path / f"example_{n}.yaml"
+        path.write_text(block, encoding="utf-8")
+        result = CliRunner().invoke(app, ["validate", str(path)])
+        assert result.exit_code == 0, result.output

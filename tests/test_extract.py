@@ -308,3 +308,29 @@ def test_each_character_is_read_a_bounded_number_of_times(monkeypatch: pytest.Mo
         extract(text, issued=date(2024, 3, 18))
         ratios.append(scanned / len(text))
     assert ratios[1] < 6 and ratios[1] < ratios[0] * 1.3, ratios
+
+
+@pytest.mark.parametrize(
+    ("prefix", "line"),
+    [
+        ("000", "TB số …/TB-STTTT · Sở Thông tin và Truyền thông · Đắk Nông, ngày tháng 3 năm 2024"),
+        ("001", "KL số …/KL-TTr · Thanh tra tỉnh Tây Ninh · ngày 11/08/2022"),
+        ("002", "KL số 547/KL-TT · Thanh tra tỉnh Tiền Giang · ngày 21/05/2024"),
+    ],
+)
+def test_the_header_line_names_each_place_and_agency_once(prefix: str, line: str) -> None:
+    """Issue 17: 'Đắk Nông Đắk Nông' — the place was printed before a date line that already
+    starts with it; a province already in the issuer's name is not repeated either."""
+    assert seed(prefix).header.describe() == line
+
+
+def test_extract_prints_the_header_line_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dondoc.cli.main import app
+
+    (path,) = SEEDS.glob("000_*.txt")
+    result = CliRunner().invoke(app, ["extract", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    header_line = result.output.splitlines()[1]
+    assert header_line.count("Đắk Nông") == 1, header_line

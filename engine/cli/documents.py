@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..core.machine import load_workflows
 from ..service.engine import DEFAULT_DB, Engine
@@ -173,10 +174,8 @@ def extract(
 
 def _print_extraction(result: Any) -> None:
     h = result.header
-    out.print(f"[bold]{h.title or '(no title)'}[/bold]")
-    out.print(
-        f"  {h.doc_type or '?'} {h.number or ''}/{h.symbol or ''} · {h.issuer or '?'} · {h.place or ''} {h.date or h.date_text or ''}"
-    )
+    out.print(Text(h.title or "(không có trích yếu)", style="bold"))
+    out.print(f"  {h.describe()}", markup=False)
     for w in h.warnings:
         out.print(f"  [yellow]! {w}[/yellow]")
     table = Table("#", "nhiệm vụ", "đơn vị / người", "hạn", "tin cậy", "cần xem")

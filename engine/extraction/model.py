@@ -23,6 +23,24 @@ class Header:
     recipients: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def describe(self) -> str:
+        """One line for a clerk: type, number/symbol, issuer, place and date (dd/mm/yyyy).
+        A part already contained in another one is left out: the place-and-date line
+        ("Đắk Nông, ngày … tháng 3 năm 2024") already names the place, an issuer "Thanh tra
+        tỉnh Tây Ninh" already names the province."""
+        number = f"số {self.number or '…'}/{self.symbol}" if self.symbol else ""
+        if self.date is not None:
+            when = f"ngày {self.date:%d/%m/%Y}"
+        else:
+            when = self.date_text or ""
+        parts = [
+            " ".join(x for x in (self.doc_type or "", number) if x),
+            self.issuer or "",
+            self.place or "",
+            when,
+        ]
+        return " · ".join(_without_repeats(parts)) or "(không đọc được phần đầu văn bản)"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
@@ -39,6 +57,18 @@ class Header:
             "recipients": self.recipients,
             "warnings": self.warnings,
         }
+
+
+def _without_repeats(parts: list[str]) -> list[str]:
+    """The non-empty parts, each dropped when another part already contains it."""
+    kept = [p.strip() for p in parts if p and p.strip()]
+    folded = [p.casefold() for p in kept]
+    return [
+        p
+        for i, p in enumerate(kept)
+        if not any(j != i and folded[i] in folded[j] and folded[i] != folded[j] for j in range(len(kept)))
+        and folded[i] not in folded[:i]
+    ]
 
 
 @dataclass

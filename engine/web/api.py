@@ -39,6 +39,7 @@ from ..core.spec import parse_workflow
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.documents import MEDIA_TYPES, RenderedDocument
 from ..service.engine import Engine, NewDirective
+from .apidocs import install_api_docs
 from .auth import Authenticator, Unauthenticated, current_actor, token_authenticator
 from .bodylimit import BodyLimit
 from .dashboard import install as install_dashboard
@@ -267,7 +268,10 @@ def create_app(
         title="dondoc",
         version="0.1.0",
         description="Theo dõi, đôn đốc nhiệm vụ: directives, their workflows, deadlines and documents.",
+        docs_url=None,  # served offline by install_api_docs, not from a CDN
+        redoc_url=None,
     )
+    install_api_docs(app)
     app.state.engine = engine
     app.state.authenticate = auth
     app.state.units = units  # a UnitsDirectory for extraction, if the deployment has one
