@@ -29,10 +29,7 @@ class Header:
         ("Đắk Nông, ngày … tháng 3 năm 2024") already names the place, an issuer "Thanh tra
         tỉnh Tây Ninh" already names the province."""
         number = f"số {self.number or '…'}/{self.symbol}" if self.symbol else ""
-        if self.date is not None:
-            when = f"ngày {self.date:%d/%m/%Y}"
-        else:
-            when = self.date_text or ""
+        when = f"ngày {self.date:%d/%m/%Y}" if self.date is not None else self.date_text or ""
         parts = [
             " ".join(x for x in (self.doc_type or "", number) if x),
             self.issuer or "",
@@ -66,7 +63,9 @@ def _without_repeats(parts: list[str]) -> list[str]:
     return [
         p
         for i, p in enumerate(kept)
-        if not any(j != i and folded[i] in folded[j] and folded[i] != folded[j] for j in range(len(kept)))
+        if not any(
+            j != i and folded[i] in folded[j] and folded[i] != folded[j] for j in range(len(kept))
+        )
         and folded[i] not in folded[:i]
     ]
 
