@@ -208,7 +208,7 @@ SPECS: dict[str, Spec] = {
     "progress_report": Spec(
         "BC",
         "BÁO CÁO",
-        "Tình hình thực hiện nhiệm vụ{% if scope %} {{ scope }}{% endif %} đến {{ today | dmy }}",
+        "Tình hình thực hiện nhiệm vụ{% if scope %} {{ scope }}{% endif %}{% if period %} {{ period.label }} (số liệu từ {{ period.start | dmy }} đến {{ period.as_of | dmy }}){% else %} đến {{ today | dmy }}{% endif %}",
         "Kính gửi: {{ report_to or 'Lãnh đạo cơ quan' }}.",
         REPORT_BODY,
     ),

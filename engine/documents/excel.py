@@ -54,6 +54,12 @@ def report_xlsx(context: Mapping[str, Any]) -> bytes:
     per directive) and ``today``."""
     wb = Workbook()
     today = context.get("today")
+    period = context.get("period")
+    if period:
+        today = (
+            f"{period['label']} (số liệu từ {period['start']:%d/%m/%Y} "
+            f"đến {period['as_of']:%d/%m/%Y})"
+        )
     against = context.get("against", "current")
     basis = "thời hạn ban đầu" if against == "original" else "thời hạn hiện tại (sau gia hạn)"
     first = wb.active
@@ -85,7 +91,10 @@ def report_xlsx(context: Mapping[str, Any]) -> bytes:
 
 def _title(ws: Worksheet, text: str, today: Any, basis: str | None, width: int) -> int:
     """Two title rows above the table; returns the header row's number."""
-    when = f" đến ngày {today:%d/%m/%Y}" if isinstance(today, date) else ""
+    if isinstance(today, date):
+        when = f" đến ngày {today:%d/%m/%Y}"
+    else:  # a period: "quý II/2024 (số liệu từ … đến …)"
+        when = f" {today}" if today else ""
     ws.cell(1, 1, f"{text}{when}").font = Font(name=FONT, bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     if basis:

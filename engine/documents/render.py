@@ -274,6 +274,14 @@ SAMPLE_REPORT_CONTEXT: dict[str, Any] = {
     "against": "current",
     "scope": None,
     "report_to": None,
+    "period": {
+        "key": "2024-Q2",
+        "label": "quý II/2024",
+        "start": date(2024, 4, 1),
+        "end": date(2024, 6, 30),
+        "as_of": date(2024, 6, 30),
+        "cutoff_day": 1,
+    },
 }
 
 

@@ -23,7 +23,7 @@ from ..documents.render import is_report
 from ..errors import DocumentNotApplicable, PayloadError
 from ..store.listing import UNKNOWN_KEY
 from .base import completed_on, person_context
-from .queries import Queries
+from .queries import PeriodScope, Queries
 
 FORMATS = ("pdf", "docx", "html", "txt", "xlsx")
 MEDIA_TYPES = {
@@ -75,11 +75,14 @@ class Documents(Queries):
         scope: str | None = None,
         report_to: str | None = None,
         actor: Actor | None = None,
+        period: PeriodScope | str | None = None,
     ) -> dict[str, Any]:
         """The context a document template is rendered with (see :meth:`render_document`).
 
-        A report covers what ``actor`` may see (everything when None); its rows are plain
-        data (``rows``, ``totals``, ``overdue``) for any writer."""
+        A report covers what ``actor`` may see (everything when None), and with ``period``
+        ("2024-Q2" or a :meth:`period_scope`) only the directives due in it, as they stood on
+        its last day; its rows are plain data (``rows``, ``totals``, ``overdue``) for any
+        writer."""
         now = self.clock.now()
         if against not in ("current", "original"):
             raise PayloadError("against", "expected current or original")
@@ -87,7 +90,7 @@ class Documents(Queries):
         if is_report(template):
             return {
                 **base,
-                **self._report_context(against, actor),
+                **self._report_context(against, actor, self._scope(period, against)),
                 "office": self._office_context(office, ""),
                 "scope": scope,
                 "report_to": report_to,
@@ -118,6 +121,7 @@ class Documents(Queries):
         scope: str | None = None,
         report_to: str | None = None,
         actor: Actor | None = None,
+        period: PeriodScope | str | None = None,
     ) -> bytes:
         """Render ``template`` for a directive (or, for ``*_report``, for all of them) as
         ``pdf``, ``docx``, ``html``, ``txt`` or (reports) ``xlsx``; a report covers what
@@ -132,6 +136,7 @@ class Documents(Queries):
             scope=scope,
             report_to=report_to,
             actor=actor,
+            period=period,
         ).data
 
     def document(
@@ -145,6 +150,7 @@ class Documents(Queries):
         scope: str | None = None,
         report_to: str | None = None,
         actor: Actor | None = None,
+        period: PeriodScope | str | None = None,
     ) -> RenderedDocument:
         """Render a document (see :meth:`render_document`).
 
@@ -163,6 +169,7 @@ class Documents(Queries):
             scope=scope,
             report_to=report_to,
             actor=actor,
+            period=period,
         )
         if directive_id is not None and not is_report(template):
             _check_fits(template, directive_id, context)
@@ -179,6 +186,8 @@ class Documents(Queries):
             html = self.renderer.render_html(template, context)
             data = html.encode() if fmt == "html" else html_to_pdf(html)
         name = template if directive_id is None else f"{template}_{directive_id}"
+        if context.get("period"):
+            name += f"_{context['period']['key']}"
         return RenderedDocument(
             data, fmt, MEDIA_TYPES[fmt], f"{name}.{fmt}", self._warnings(template, context)
         )
@@ -203,13 +212,16 @@ class Documents(Queries):
         data["authority_lines"] = [x for x in (profile.authority or "").split("\n") if x]
         return data
 
-    def _report_context(self, against: str, actor: Actor | None) -> dict[str, Any]:
+    def _report_context(
+        self, against: str, actor: Actor | None, scope: PeriodScope | None = None
+    ) -> dict[str, Any]:
         """The progress report's data as plain rows: the grid per unit, per person and per
-        month of the due date (GROUP BY in SQL), every directive, and the overdue ones."""
-        today = local_date(self.clock.now())
-        by_unit = self.statistics(against=against, actor=actor)
-        persons = self.statistics(by="assignee", against=against, actor=actor)
-        months = self.statistics(by="month", against=against, actor=actor)
+        month of the due date (GROUP BY in SQL), every directive, and the overdue ones — for a
+        period, those due in it as they stood on its last day."""
+        today = scope.as_of if scope else local_date(self.clock.now())
+        by_unit = self.statistics(against=against, actor=actor, period=scope)
+        persons = self.statistics(by="assignee", against=against, actor=actor, period=scope)
+        months = self.statistics(by="month", against=against, actor=actor, period=scope)
         statuses = [s.value for s in Status]
         totals: dict[str, int] = {s: sum(r.counts[Status(s)] for r in by_unit) for s in statuses}
         totals["total"] = sum(r.total for r in by_unit)
@@ -226,11 +238,18 @@ class Documents(Queries):
             ]
 
         viewer = self.viewer(actor, reports=True)
-        records = self._list(viewer, {}, after=None, limit=None, offset=0)
-        items = [self._report_item(d, against, today) for d in records]
-        overdue = [
-            self._report_item(d, against, today) for d in self.overdue(against=against, actor=actor)
-        ]
+        if scope is None:
+            records = self._list(viewer, {}, after=None, limit=None, offset=0)
+            overdue_records = self.overdue(against=against, actor=actor)
+        else:
+            with self._tx() as repo:
+                where = [*self._where(repo, viewer, {}), scope.where()]
+                records = [self._to_record(repo, r) for r in repo.page(where)]
+            overdue_records = records
+        items = [self._report_item(d, against, today, scope is not None) for d in records]
+        overdue = [self._report_item(d, against, today, scope is not None) for d in overdue_records]
+        if scope is not None:
+            overdue = [x for x in overdue if x["status"] == Status.IN_PROGRESS_OVERDUE.value]
         overdue.sort(key=lambda x: -x["days_late"])
         return {
             "rows": rows(by_unit, str),
@@ -240,16 +259,33 @@ class Documents(Queries):
             "items": items,
             "overdue": overdue,
             "against": against,
+            "period": None
+            if scope is None
+            else {
+                "key": str(scope.period),
+                "label": scope.label,
+                "start": scope.start,
+                "end": scope.end,
+                "as_of": scope.as_of,
+                "cutoff_day": scope.cutoff_day,
+            },
         }
 
     def _person_key(self, key: str) -> str:
         return key if key == UNKNOWN_KEY else self.display(key)
 
-    def _report_item(self, d: Directive, against: str, today: date) -> dict[str, Any]:
-        """One directive as a report's plain row."""
+    def _report_item(
+        self, d: Directive, against: str, today: date, past: bool = False
+    ) -> dict[str, Any]:
+        """One directive as a report's plain row (with ``past``: as it stood on ``today``, a
+        past day — done or cancelled after it, still open then)."""
         due = d.original_due if against == "original" else d.due
         cancelled = d.outcome == "cancelled"
+        if past and cancelled and (d.closed_at is None or local_date(d.closed_at) > today):
+            cancelled = False
         done_on = completed_on(d.done_at, cancelled=cancelled)
+        if past and done_on is not None and done_on > today:
+            done_on = None
         status = progress_status(
             due,
             today,

@@ -10,6 +10,7 @@ in SQL; only the rows of a page become :class:`Directive` records.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from ..clock import local_date
 from ..core.actors import Actor
 from ..core.permissions import Permission, can
 from ..core.records import AuditEvent, Directive
+from ..deadlines.periods import Period
 from ..deadlines.status import GridRow, Status
 from ..errors import (
     NotFound,
@@ -56,6 +58,29 @@ class Visible(Protocol):
     def done_at(self) -> Any: ...
     @property
     def is_open(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PeriodScope:
+    """The directives a period's grid or report covers: due (``against`` the current or
+    original due) within [start, end], judged as of ``as_of`` (the window's last day, or
+    today while the period runs). See :meth:`Queries.period_scope`."""
+
+    period: Period
+    start: date
+    end: date
+    as_of: date
+    cutoff_day: int = 1
+    against: str = "current"
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+    def where(self) -> sa.ColumnElement[bool]:
+        column = "original_due" if self.against == "original" else "due"
+        due: sa.ColumnElement[Any] = DirectiveRow.__table__.c[column]
+        return sa.and_(due >= self.start, due <= self.end)
 
 
 class Queries(EngineBase):
@@ -96,10 +121,13 @@ class Queries(EngineBase):
             return EVERYONE
         return Viewer(person=actor.id, unit=actor.unit, awaiting_review="reviewer" in actor.roles)
 
-    def status_basis(self, repo: Repository, against: str = "current") -> StatusBasis:
-        """Today, the last due date still "due soon" and the cancelled states, for the SQL
-        status (see :class:`dondoc.store.listing.StatusBasis`)."""
-        today = local_date(self.clock.now())
+    def status_basis(
+        self, repo: Repository, against: str = "current", as_of: date | None = None
+    ) -> StatusBasis:
+        """Today (or the past day ``as_of``), the last due date still "due soon" and the
+        cancelled states, for the SQL status (see :class:`dondoc.store.listing.StatusBasis`)."""
+        now = local_date(self.clock.now())
+        today = now if as_of is None or as_of >= now else as_of
         # due in (today, D] holds at most N working days iff D is before the (N+1)-th one
         soon_until = self.calendar.add_working_days(today, self.due_soon_days + 1) - timedelta(1)
         cancelled = []
@@ -110,7 +138,21 @@ class Queries(EngineBase):
                 for st in spec.states
                 if st.final and st.outcome == "cancelled"
             ]
-        return StatusBasis(today, soon_until, tuple(sorted(cancelled)), against)
+        return StatusBasis(today, soon_until, tuple(sorted(cancelled)), against, today < now)
+
+    def period_scope(
+        self, period: str | Period, *, cutoff_day: int = 1, against: str = "current"
+    ) -> PeriodScope:
+        """What a report or grid "for a period" covers: the directives whose due date
+        (``against`` the current or original one) falls in the period's data window, judged as
+        of the window's last day (or today, while the period runs). ``cutoff_day`` 1 is the
+        calendar period; 15 the data window of Decree 09/2019 art. 12."""
+        p = period if isinstance(period, Period) else Period.parse(period)
+        if not 1 <= cutoff_day <= 28:
+            raise PayloadError("cutoff_day", "expected a day within 1..28")
+        start, end = p.report_window(cutoff_day)
+        today = local_date(self.clock.now())
+        return PeriodScope(p, start, end, min(end, today), cutoff_day, against)
 
     def visible_directives(
         self,
@@ -226,9 +268,13 @@ class Queries(EngineBase):
         workflow: str | None = None,
         parent_id: int | None = None,
         actor: Actor | None = None,
+        period: PeriodScope | str | None = None,
     ) -> list[GridRow]:
         """The status grid per ``by`` as of the clock's today, over what ``actor`` may count
         (:meth:`can_report`; everything when None): one GROUP BY in SQL.
+
+        With ``period`` ("2024-Q2", or a :meth:`period_scope`): only the directives due in
+        it, as they stood on its last day (work done after it counts as not done then).
 
         ``by``: lead_unit, assignee, workflow, or a period of the due date (year, quarter,
         month; keys ``2024``, ``2024-Q2``, ``2024-06``). ``against="original"`` judges items by
@@ -241,16 +287,25 @@ class Queries(EngineBase):
             raise PayloadError("by", f"expected {', '.join(GROUPINGS)}")
         if against not in ("current", "original"):
             raise PayloadError("against", "expected current or original")
+        scope = self._scope(period, against)
         with self._tx() as repo:
             filters = {"workflow": workflow, "parent_id": parent_id}
             where = self._where(repo, self.viewer(actor, reports=True), filters, against)
             if by == "lead_unit":
                 where.append(DirectiveRow.__table__.c.kind == "directive")
-            counts = repo.grid(by, where, self.status_basis(repo, against))
+            if scope is not None:
+                where.append(scope.where())
+            basis = self.status_basis(repo, against, scope.as_of if scope else None)
+            counts = repo.grid(by, where, basis)
         per: dict[str, dict[Status, int]] = {}
         for key, status, n in counts:
             per.setdefault(key, dict.fromkeys(Status, 0))[Status(status)] += n
         return [GridRow(k, c) for k, c in sorted(per.items())]
+
+    def _scope(self, period: PeriodScope | str | None, against: str) -> PeriodScope | None:
+        if period is None or isinstance(period, PeriodScope):
+            return period
+        return self.period_scope(period, against=against)
 
     def overdue(self, *, against: str = "current", actor: Actor | None = None) -> list[Directive]:
         """Open directives past their due date (``against`` the current or original one) that

@@ -76,12 +76,15 @@ class StatusBasis:
     ``soon_until``: the last due date that is still *due soon* on ``today`` (an open directive
     due in [today, soon_until] is due soon). ``cancelled``: (workflow, version, state) of the
     final states whose outcome is *cancelled*. ``against``: ``current`` judges by the
-    (extended) due date, ``original`` by the due date first given."""
+    (extended) due date, ``original`` by the due date first given. ``historical``: ``today``
+    is a past day (a closed period's last day), so work done or cancelled after it counts as
+    still open on it."""
 
     today: date
     soon_until: date
     cancelled: tuple[tuple[str, int, str], ...]
     against: str = "current"
+    historical: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,17 +139,22 @@ def _due(basis: StatusBasis) -> sa.ColumnElement[Any]:
 
 
 def _done_day(dialect: str) -> sa.ColumnElement[Any]:
-    """The local (Vietnam) day of ``done_at``, comparable with a date column.
+    """The local (Vietnam) day of ``done_at``, comparable with a date column."""
+    return _local_day(_D.c.done_at, dialect)
+
+
+def _local_day(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """The local (Vietnam) day of a UTC timestamp column, comparable with a date column.
 
     PostgreSQL converts with the time zone database; SQLite adds seven hours (Vietnam has kept
     UTC+7, without daylight saving, since 1975)."""
     if dialect == "postgresql":
-        local = sa.func.timezone("Asia/Ho_Chi_Minh", sa.func.timezone("UTC", _D.c.done_at))
+        local = sa.func.timezone("Asia/Ho_Chi_Minh", sa.func.timezone("UTC", column))
         return sa.cast(local, sa.Date)
-    return sa.func.date(_D.c.done_at, "+7 hours")
+    return sa.func.date(column, "+7 hours")
 
 
-def _cancelled(basis: StatusBasis) -> sa.ColumnElement[bool]:
+def _cancelled(basis: StatusBasis, dialect: str = "") -> sa.ColumnElement[bool]:
     by_states: dict[tuple[str, frozenset[str]], list[int]] = {}
     per_version: dict[tuple[str, int], set[str]] = {}
     for workflow, version, state in basis.cancelled:
@@ -161,7 +169,19 @@ def _cancelled(basis: StatusBasis) -> sa.ColumnElement[bool]:
         )
         for (workflow, states), versions in sorted(by_states.items(), key=lambda kv: kv[0][0])
     ]
-    return sa.or_(*terms) if terms else sa.false()
+    if not terms:
+        return sa.false()
+    if basis.historical:  # cancelled after the day: still open on it
+        closed = _local_day(_D.c.closed_at, dialect)
+        return sa.and_(sa.or_(*terms), _D.c.closed_at.is_not(None), closed <= basis.today)
+    return sa.or_(*terms)
+
+
+def _finished(basis: StatusBasis, dialect: str) -> sa.ColumnElement[bool]:
+    """The work was reported done (on or before ``basis.today`` for a past day)."""
+    if basis.historical:
+        return sa.and_(_D.c.done_at.is_not(None), _done_day(dialect) <= basis.today)
+    return _D.c.done_at.is_not(None)
 
 
 def status_case(basis: StatusBasis, dialect: str) -> sa.ColumnElement[str]:
@@ -173,8 +193,8 @@ def status_case(basis: StatusBasis, dialect: str) -> sa.ColumnElement[str]:
         else_=sa.literal(COMPLETED_LATE),
     )
     return sa.case(
-        (_cancelled(basis), sa.literal(CANCELLED)),
-        (_D.c.done_at.is_not(None), completed),
+        (_cancelled(basis, dialect), sa.literal(CANCELLED)),
+        (_finished(basis, dialect), completed),
         (due.is_(None), sa.literal(NO_DEADLINE)),
         (due < basis.today, sa.literal(IN_PROGRESS_OVERDUE)),
         (due <= basis.soon_until, sa.literal(DUE_SOON)),
@@ -184,13 +204,13 @@ def status_case(basis: StatusBasis, dialect: str) -> sa.ColumnElement[str]:
 
 def status_is(status: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement[bool]:
     """Rows whose status is ``status``, as plain comparisons (indexes on due/done_at apply)."""
-    cancelled = _cancelled(basis)
+    cancelled = _cancelled(basis, dialect)
     if status == CANCELLED:
         return cancelled
     due = _due(basis)
     done = _done_day(dialect)
-    open_ = [sa.not_(cancelled), _D.c.done_at.is_(None)]
-    finished = [sa.not_(cancelled), _D.c.done_at.is_not(None)]
+    open_ = [sa.not_(cancelled), sa.not_(_finished(basis, dialect))]
+    finished = [sa.not_(cancelled), _finished(basis, dialect)]
     where: dict[str, list[sa.ColumnElement[bool]]] = {
         COMPLETED_ON_TIME: [*finished, sa.or_(due.is_(None), done <= due)],
         COMPLETED_LATE: [*finished, due.is_not(None), done > due],

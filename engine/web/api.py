@@ -71,6 +71,10 @@ DocFormat = Literal["pdf", "docx", "xlsx", "html", "txt"]
 _NO_NUL = r"^[^\x00]*$"
 
 
+PERIOD_DOC = "2024-06 (month), 2024-Q2 (quarter), 2024-H1 (half-year) or 2024 (year)"
+CUTOFF_DOC = "1: the calendar period; 15: the data window of Decree 09/2019 art. 12"
+
+
 def _sane_year(day: date) -> date:
     problem = year_problem(day.year)
     if problem is not None:
@@ -456,8 +460,11 @@ def create_app(
             ),
         ] = None,
         against: Literal["current", "original"] = "current",
+        period: Annotated[str | None, Query(max_length=10, description=PERIOD_DOC)] = None,
+        cutoff_day: Annotated[int, Query(ge=1, le=28, description=CUTOFF_DOC)] = 1,
     ) -> Response:
-        """The progress report over every directive (Excel: per unit, person and period)."""
+        """The progress report over every directive, or over those due in ``period`` as they
+        stood on its last day (Excel: per unit, person and period)."""
         if not (who.roles & {"admin", "reviewer", "assigner"}):
             raise errors.PermissionDenied(
                 who.id, "report", ["admin", "reviewer", "assigner"], sorted(who.roles)
@@ -465,17 +472,28 @@ def create_app(
         if not template.endswith("_report"):
             raise PayloadError("template", "report templates are named *_report")
         fmt = _negotiate(format, request.headers.get("accept", ""), letters=False)
-        return _document(engine.document(template, fmt=fmt, against=against, actor=who))
+        scope = (
+            engine.period_scope(period, cutoff_day=cutoff_day, against=against) if period else None
+        )
+        return _document(
+            engine.document(template, fmt=fmt, against=against, actor=who, period=scope)
+        )
 
     @app.get("/api/statistics", responses=ERRORS, tags=["statistics"])
     def statistics(
         who: Me,
         by: Literal["lead_unit", "assignee", "workflow", "year", "quarter", "month"] = "lead_unit",
         against: Literal["current", "original"] = "current",
+        period: Annotated[str | None, Query(max_length=10, description=PERIOD_DOC)] = None,
+        cutoff_day: Annotated[int, Query(ge=1, le=28, description=CUTOFF_DOC)] = 1,
     ) -> list[GridRowOut]:
         """The status grid over the directives the caller may see, per unit, person,
-        workflow or period of the due date."""
-        rows = engine.statistics(by=by, against=against, actor=who)
+        workflow or period of the due date; with ``period``, only those due in it, as they
+        stood on its last day."""
+        scope = (
+            engine.period_scope(period, cutoff_day=cutoff_day, against=against) if period else None
+        )
+        rows = engine.statistics(by=by, against=against, actor=who, period=scope)
         return [
             GridRowOut(key=r.key, total=r.total, counts={s.value: n for s, n in r.counts.items()})
             for r in rows

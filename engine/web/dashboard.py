@@ -25,19 +25,11 @@ from .actions import install as install_actions
 from .admin import install as install_admin
 from .auth import TOKEN_COOKIE
 from .mywork import DUE_SOON_DAYS, my_work
+from .stats import STATUS_COLOURS
+from .stats import install as install_stats
 from .timeline import readable
 
 PAGE_SIZE = 50  # directives per dashboard page
-
-STATUS_COLOURS = {
-    "completed_on_time": "#2e7d32",
-    "completed_late": "#7a5200",
-    "in_progress_on_time": "#1565c0",
-    "due_soon": "#b34a00",
-    "in_progress_overdue": "#c62828",
-    "no_deadline": "#616161",
-    "cancelled": "#6b6b6b",
-}
 
 
 def _css() -> str:
@@ -92,6 +84,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
 
     install_actions(app, engine, auth)
     install_admin(app, engine, auth, page)
+    install_stats(app, engine, auth, page)
 
     @app.get("/login", include_in_schema=False)
     def login_form(request: Request) -> HTMLResponse:
@@ -267,36 +260,6 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             )
         return RedirectResponse(f"/directives/{directive_id}?msg=updated", status_code=303)
 
-    @app.get("/stats", include_in_schema=False)
-    def stats(request: Request, against: str = "current") -> Response:
-        who = auth(request)
-        if who is None:
-            return RedirectResponse("/login", status_code=303)
-        rows = engine.statistics(
-            against="original" if against == "original" else "current", actor=who
-        )
-        shown = [s for s in Status if s is not Status.CANCELLED]
-        table = [
-            {
-                "key": r.key,
-                "total": r.total,
-                "counts": [(s.value, s.label, r.counts[s]) for s in shown],
-            }
-            for r in rows
-        ]
-        involvement = [asdict(u) for u in engine.unit_involvement()]
-        if "admin" not in who.roles and "reviewer" not in who.roles:
-            involvement = [u for u in involvement if u["unit"] == who.unit]
-        return page(
-            "stats",
-            request,
-            who,
-            rows=table,
-            against=against,
-            chart=_chart(table),
-            involvement=involvement,
-        )
-
 
 def _page_links(current: int, pages: int, query: dict[str, str]) -> dict[str, Any]:
     """Links to the first, last and nearby pages of a list (with its filters)."""
@@ -354,36 +317,3 @@ def _days_left(engine: Engine, d: Directive) -> int | None:
     from ..clock import local_date
 
     return (d.due - local_date(engine.clock.now())).days
-
-
-def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Geometry of a horizontal stacked bar chart (drawn as inline SVG by the template)."""
-    width, bar, gap, label_w = 640, 22, 10, 170
-    biggest = max((r["total"] for r in rows), default=0) or 1
-    bars = []
-    for i, r in enumerate(rows):
-        x = label_w
-        segments = []
-        for value, label, n in r["counts"]:
-            if n:
-                w = (width - label_w - 40) * n / biggest
-                segments.append(
-                    {"x": x, "w": w, "colour": STATUS_COLOURS[value], "n": n, "label": label}
-                )
-                x += w
-        bars.append(
-            {
-                "y": 10 + i * (bar + gap),
-                "key": r["key"],
-                "total": r["total"],
-                "segments": segments,
-                "end": x,
-            }
-        )
-    return {
-        "width": width,
-        "height": 20 + len(rows) * (bar + gap),
-        "bar": bar,
-        "label_w": label_w,
-        "bars": bars,
-    }
