@@ -15,7 +15,8 @@ from rich.table import Table
 from .. import errors
 from ..core.graph import to_dot, to_mermaid
 from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
-from .common import JsonOpt, WorkflowsOpt, _print_json, _registry, err, out
+from ..service.base import DEFAULT_DB
+from .common import DbOpt, JsonOpt, WorkflowsOpt, _print_json, _registry, err, out
 
 workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
 
@@ -140,3 +141,24 @@ def workflows_list(extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None
     for r in rows:
         table.add_row(str(r["workflow"]), str(r["version"]), str(r["title"]))
     out.print(table)
+
+
+@workflows_app.command("publish")
+def publish(
+    path: Annotated[Path, typer.Argument(help="The workflow YAML file to publish.")],
+    who: Annotated[str, typer.Option("--as", help="Administrator recorded in the log.")] = "admin",
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Publish a workflow definition as a new version kept in the database: checked as by
+    `validate`; every engine on the database (server, worker, commands) loads it from then on;
+    new directives take it, running ones keep their version."""
+    from ..core.actors import Actor
+    from ..service.engine import Engine
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"{path}: không đọc được tệp ({exc})", markup=False)
+        raise typer.Exit(2) from None
+    done = Engine(db).publish_workflow(Actor.of(who, "admin"), text, path=str(path))
+    out.print(f"đã công bố {done.workflow} phiên bản {done.version} ({done.title})", markup=False)

@@ -163,6 +163,7 @@ class EngineBase:
         self._load_settings()
         frozen = self._stored.frozen_at
         self.clock: Clock = clock or (FakeClock(frozen) if frozen else SystemClock())
+        self._load_published()
         self._register_workflows()
 
     # --- the deployment's settings ----------------------------------------------------------
@@ -256,6 +257,22 @@ class EngineBase:
                     trans.rollback()
                     raise
                 self._bus.commit(trans.commit, recording.recorded)
+
+    def _load_published(self) -> None:
+        """Add the versions administrators published (stored in the database) to the loaded
+        ones; a version also loaded from a file is left to :meth:`_register_workflows`."""
+        w = WorkflowVersionRow
+        with self._tx() as repo:
+            rows = repo.s.execute(
+                sa.select(w.workflow, w.version, w.source, w.path).where(
+                    w.published_by.is_not(None)
+                )
+            ).all()
+        for workflow, version, source, path in rows:
+            try:
+                self.workflows.get(workflow, version)
+            except NotFound:
+                self.workflows.add(parse_workflow(source, path))
 
     def _register_workflows(self) -> None:
         """Record every loaded workflow version; refuse a changed definition under an old number."""

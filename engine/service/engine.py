@@ -15,7 +15,8 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
 - :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
   the explanation requests), on top of the scheduling part.
-- :mod:`.migration` — moving directives to another workflow version;
+- :mod:`.migration` — moving directives to another workflow version; :mod:`.publishing` —
+  workflow versions administrators publish (stored in the database, loaded at start-up);
 - :mod:`.embedding` — the host's transaction (``within``) and after-commit hooks (``on``).
 """
 
@@ -30,6 +31,7 @@ from .evaluation import Evaluation
 from .migration import Migration
 from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
+from .publishing import Publishing
 from .scheduling import Scheduling, period_trigger
 from .settings import Deployment
 
@@ -53,6 +55,7 @@ class Engine(
     Audit,
     Deployment,
     Migration,
+    Publishing,
     Embedding,
 ):
     """dondoc's service. Thread-safe; share one per process.

@@ -66,6 +66,9 @@ class WorkflowVersionRow(Base):
     source: Mapped[str] = mapped_column(sa.Text)
     path: Mapped[str] = mapped_column(sa.String(1000))
     registered_at: Mapped[datetime]
+    # Set when an administrator published the version (not from a file): loaded at start-up.
+    published_by: Mapped[str | None] = mapped_column(sa.String(200))
+    published_at: Mapped[datetime | None]
 
 
 class DirectiveRow(Base):
@@ -288,6 +291,23 @@ class AuditCheckpointRow(Base):
     prev_mac: Mapped[str] = mapped_column(sa.String(64))
     key_id: Mapped[str] = mapped_column(sa.String(16))
     mac: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AdminEventRow(Base):
+    """What administrators did outside any directive (publishing a workflow version…),
+    hash-chained like a directive's events (``seq`` counts the chain; ``directive_id`` 0)."""
+
+    __tablename__ = "admin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class SettingRow(Base):

@@ -290,6 +290,8 @@ MESSAGES = {
     "explanation_requested": "Đã gửi yêu cầu giải trình.",
     "explanation_answered": "Đã gửi giải trình.",
     "explanation_assessed": "Đã đánh giá giải trình.",
+    "workflow_published": "Đã công bố phiên bản mới của quy trình; nhiệm vụ giao từ nay dùng "
+    "phiên bản này, nhiệm vụ đang xử lý giữ phiên bản cũ.",
 }
 ERRORS = {
     "login": "Mã đăng nhập không đúng hoặc đã bị thu hồi.",
