@@ -15,6 +15,7 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
 - :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
   the explanation requests), on top of the scheduling part.
+- :mod:`.letters` — letters sent on a directive (a chasing letter), kept as sent;
 - :mod:`.migration` — moving directives to another workflow version; :mod:`.publishing` —
   workflow versions administrators publish (stored in the database, loaded at start-up);
 - :mod:`.embedding` — the host's transaction (``within``) and after-commit hooks (``on``).
@@ -28,6 +29,7 @@ from .base import DEFAULT_DB, FiredTimer, NewDirective
 from .documents import Documents
 from .embedding import Embedding
 from .evaluation import Evaluation
+from .letters import Letters, SentLetter
 from .migration import Migration
 from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
@@ -40,12 +42,14 @@ __all__ = [
     "Engine",
     "FiredTimer",
     "NewDirective",
+    "SentLetter",
     "SubDirective",
     "period_trigger",
 ]
 
 
 class Engine(
+    Letters,
     Moves,
     Scheduling,
     Documents,

@@ -310,6 +310,25 @@ class AdminEventRow(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class LetterRow(Base):
+    """A letter sent on a directive (a chasing letter…): the documents as sent (Word, and PDF
+    when it could be made), kept so the page offers exactly what went out; its digest is in
+    the directive's audit event (``event_seq``)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    event_seq: Mapped[int]
+    template: Mapped[str] = mapped_column(sa.String(64))
+    sent_by: Mapped[str] = mapped_column(sa.String(200))
+    sent_at: Mapped[datetime]
+    recipient: Mapped[str | None] = mapped_column(sa.String(200))
+    docx: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+
+
 class SettingRow(Base):
     """What a deployment keeps with its data: the people directory, the office profile, a demo's
     frozen clock. One JSON document per key; ``revision`` grows on every change so long-running

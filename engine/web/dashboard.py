@@ -20,7 +20,7 @@ from ..core.records import Directive
 from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
-from .actions import explanation_forms
+from .actions import explanation_forms, move_forms
 from .actions import install as install_actions
 from .admin import install as install_admin
 from .auth import TOKEN_COOKIE
@@ -207,6 +207,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             children=[row(k) for k in kids],
             roll=asdict(roll),
             explain=explanation_forms(engine, who, d),
+            moves=move_forms(engine, who, d),
             can_claim=d.assignee is None and d.is_open and d.lead_unit == who.unit,
         )
 
@@ -290,6 +291,9 @@ MESSAGES = {
     "explanation_requested": "Đã gửi yêu cầu giải trình.",
     "explanation_answered": "Đã gửi giải trình.",
     "explanation_assessed": "Đã đánh giá giải trình.",
+    "letter_sent": "Đã gửi công văn đôn đốc; văn bản được lưu trong mục Văn bản đã gửi.",
+    "delegated": "Đã giao việc tiếp.",
+    "reassigned": "Đã chuyển xử lý.",
     "workflow_published": "Đã công bố phiên bản mới của quy trình; nhiệm vụ giao từ nay dùng "
     "phiên bản này, nhiệm vụ đang xử lý giữ phiên bản cũ.",
 }
@@ -300,6 +304,8 @@ ERRORS = {
     "validation_error": "Thông tin nhập chưa hợp lệ",
     "conflict": "Nhiệm vụ vừa được người khác cập nhật; vui lòng tải lại trang.",
     "not_found": "Không tìm thấy nhiệm vụ.",
+    "not_applicable": "Văn bản không phù hợp với tình trạng nhiệm vụ (đã kết thúc hoặc đã báo "
+    "cáo kết quả).",
 }
 
 

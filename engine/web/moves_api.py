@@ -14,11 +14,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.actors import Actor
 from ..core.records import Directive, Explanation
-from ..service.engine import Engine, SubDirective
+from ..service.engine import Engine, SentLetter, SubDirective
 from .auth import current_actor
 
 Me = Annotated[Actor, Depends(current_actor)]
@@ -69,6 +70,11 @@ class ExplanationAnswerIn(BaseModel):
     proposed_due: Day | None = None
 
 
+class LetterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template: Literal["chasing_letter", "reminder", "escalation"] = "chasing_letter"
+
+
 class ExplanationAssessIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: Literal["objective", "subjective"]
@@ -82,6 +88,22 @@ def _explanation(x: Explanation) -> dict[str, Any]:
         if isinstance(v, date):
             out[k] = v.isoformat()
     return out
+
+
+def _letter(x: SentLetter) -> dict[str, Any]:
+    out = asdict(x)
+    out["sent_at"] = x.sent_at.isoformat()
+    out["files"] = {
+        f: f"/api/directives/{x.directive_id}/letters/{x.id}?format={f}"
+        for f in (("docx", "pdf") if x.has_pdf else ("docx",))
+    }
+    return out
+
+
+LETTER_MEDIA = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/pdf",
+)
 
 
 def install(
@@ -184,6 +206,44 @@ def install(
             if seen[x.directive_id]:
                 out.append(_explanation(x))
         return out
+
+    @app.post(
+        "/api/directives/{directive_id}/letters",
+        status_code=201,
+        responses=responses,
+        tags=["documents"],
+    )
+    def send_letter(who: Me, directive_id: DirectiveId, body: LetterIn) -> dict[str, Any]:
+        """Send a chasing letter (công văn đôn đốc): written as Word and PDF, kept as sent,
+        recorded in the directive's history, queued to the assignee."""
+        engine.get_visible(directive_id, who)
+        return _letter(engine.send_letter(directive_id, who, body.template))
+
+    @app.get("/api/directives/{directive_id}/letters", responses=responses, tags=["documents"])
+    def letters(who: Me, directive_id: DirectiveId) -> list[dict[str, Any]]:
+        """The letters sent on the directive (their files at ``…/letters/{id}?format=``)."""
+        engine.get_visible(directive_id, who)
+        return [_letter(x) for x in engine.letters(directive_id)]
+
+    @app.get(
+        "/api/directives/{directive_id}/letters/{letter_id}",
+        responses={**responses, 200: {"content": {m: {} for m in LETTER_MEDIA}}},
+        tags=["documents"],
+    )
+    def letter_file(
+        who: Me,
+        directive_id: DirectiveId,
+        letter_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        format: Literal["docx", "pdf"] = "docx",
+    ) -> Response:
+        """A sent letter's file, exactly as it was sent."""
+        engine.get_visible(directive_id, who)
+        doc = engine.letter_file(directive_id, letter_id, format)
+        return Response(
+            doc.data,
+            media_type=doc.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{doc.filename}"'},
+        )
 
     @app.get("/api/statistics/units", responses=responses, tags=["statistics"])
     def unit_involvement(who: Me) -> list[dict[str, Any]]:

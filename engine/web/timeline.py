@@ -12,6 +12,7 @@ from ..clock import VN_TZ
 from ..core.directory import display
 from ..core.records import AuditEvent
 from ..core.spec import WorkflowSpec
+from ..service.documents import KIND_NAMES
 
 SYSTEM = "Hệ thống"
 
@@ -84,6 +85,11 @@ def readable(events: list[AuditEvent], spec: WorkflowSpec, directory: Any) -> li
                 note = str(p["reason"])
             if e.trigger == "roll_up" and "progress" in p:
                 text += f" ({p['progress']}%)"
+        elif e.kind == "letter":
+            text = "Gửi " + KIND_NAMES.get(str(p.get("template", "")), "văn bản")
+            sent = p.get("notified") or []
+            if sent:
+                text += " — gửi " + ", ".join(who(str(s)) for s in sent)
         elif e.kind == "timer":
             label = timers.get(str(p.get("timer", "")), "") or MOVE_LABELS.get(
                 e.trigger or "", e.trigger or str(p.get("timer", ""))
