@@ -101,3 +101,4 @@ def _extend(into: SweepReport, other: SweepReport) -> None:
     into.fired.extend(other.fired)
     into.created.extend(other.created)
     into.errors.extend(other.errors)
+    into.reports.extend(other.reports)

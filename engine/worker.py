@@ -33,7 +33,7 @@ from sqlalchemy import exc as sa_exc
 from .clock import VN_TZ, FakeClock
 from .core.records import Directive
 from .delivery.outbox import Deliverer, DeliveryReport
-from .service.engine import Engine, FiredTimer
+from .service.engine import Engine, FiredTimer, ReportRun
 
 log = logging.getLogger("dondoc.worker")
 T = TypeVar("T")
@@ -73,6 +73,7 @@ class SweepReport:
     fired: list[FiredTimer] = field(default_factory=list)
     created: list[Directive] = field(default_factory=list)
     errors: list[FiredTimer] = field(default_factory=list)
+    reports: list[ReportRun] = field(default_factory=list)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
@@ -117,6 +118,9 @@ class Worker:
             for d in created:
                 report.created.append(d)
                 self._emit(d)
+        while (run := self._retry(self.engine.run_next_report)) is not None:
+            report.reports.append(run)
+            log.info("produced the report of %s (schedule %s)", run.period, run.schedule_id)
         while (
             self.max_per_sweep is None or len(report.fired) < self.max_per_sweep
         ) and not should_stop():
@@ -277,6 +281,7 @@ def _merge(into: SweepReport, other: SweepReport) -> None:
     into.fired.extend(other.fired)
     into.created.extend(other.created)
     into.errors.extend(other.errors)
+    into.reports.extend(other.reports)
     into.delivery.sent.extend(other.delivery.sent)
     into.delivery.logged.extend(other.delivery.logged)
     into.delivery.retried.extend(other.delivery.retried)

@@ -21,6 +21,7 @@ from .evaluate import evaluate
 from .instances import instances_app
 from .moves import register as register_moves
 from .people import office_app, people_app
+from .reports import reports_app
 from .run import demo, serve, worker
 from .workflows import graph, schema, validate, workflows_app
 
@@ -52,6 +53,7 @@ app.add_typer(workflows_app, name="workflows")
 app.add_typer(people_app, name="people")
 app.add_typer(office_app, name="office")
 app.add_typer(instances_app, name="instances")
+app.add_typer(reports_app, name="reports")
 
 
 def main() -> None:

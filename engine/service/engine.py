@@ -15,6 +15,7 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.access` — API tokens; :mod:`.outbox` — the delivery queue; :mod:`.audit` — verification;
 - :mod:`.moves` — delegation, cooperating units, reassignment, claim (and :mod:`.explanations`,
   the explanation requests), on top of the scheduling part.
+- :mod:`.reports` — scheduled periodic reports (Decree 09/2019), produced by the worker;
 - :mod:`.letters` — letters sent on a directive (a chasing letter), kept as sent;
 - :mod:`.migration` — moving directives to another workflow version; :mod:`.publishing` —
   workflow versions administrators publish (stored in the database, loaded at start-up);
@@ -34,6 +35,7 @@ from .migration import Migration
 from .moves import Moves, SubDirective
 from .outbox import OutboxQueue
 from .publishing import Publishing
+from .reports import Reporting, ReportRun, ReportSchedule
 from .scheduling import Scheduling, period_trigger
 from .settings import Deployment
 
@@ -42,6 +44,8 @@ __all__ = [
     "Engine",
     "FiredTimer",
     "NewDirective",
+    "ReportRun",
+    "ReportSchedule",
     "SentLetter",
     "SubDirective",
     "period_trigger",
@@ -50,6 +54,7 @@ __all__ = [
 
 class Engine(
     Letters,
+    Reporting,
     Moves,
     Scheduling,
     Documents,

@@ -21,6 +21,7 @@ from .tables import (
     DirectiveRow,
     EventRow,
     OutboxRow,
+    ReportScheduleRow,
     SeriesRow,
     SettingRow,
     TimerRow,
@@ -153,11 +154,15 @@ class Repository:
         return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
     def next_wakeup(self, *, outbox: bool = False) -> datetime | None:
-        """The earliest instant with work: a pending timer, a series period, and (with
+        """The earliest instant with work: a pending timer, a series period, a periodic
+        report, and (with
         ``outbox``) a message to deliver, retry, or reclaim after its lease."""
         queries: list[Any] = [
             sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending"),
             sa.select(sa.func.min(SeriesRow.next_run_at)).where(SeriesRow.active.is_(True)),
+            sa.select(sa.func.min(ReportScheduleRow.next_run_at)).where(
+                ReportScheduleRow.active.is_(True)
+            ),
         ]
         if outbox:
             queries.append(

@@ -329,6 +329,48 @@ class LetterRow(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
 
 
+class ReportScheduleRow(Base):
+    """A periodic report (Decree 09/2019): rendered for each period at its report date
+    (``send_after_days`` working days after the data cut-off, at ``hour`` Vietnam time) and
+    sent to ``recipients`` through the outbox. ``next_period`` is the next one to produce."""
+
+    __tablename__ = "report_schedules"
+    __table_args__ = (sa.Index("ix_report_schedules_next", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    template: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    cutoff_day: Mapped[int]
+    send_after_days: Mapped[int]
+    hour: Mapped[int]
+    formats: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    against: Mapped[str] = mapped_column(sa.String(16))
+    report_to: Mapped[str | None] = mapped_column(sa.String(300))
+    next_period: Mapped[str] = mapped_column(sa.String(16))
+    next_run_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime]
+
+
+class ReportRunRow(Base):
+    """One period's report as produced: its numbers (``totals``) and files, once per period."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("report_schedules.id"))
+    period: Mapped[str] = mapped_column(sa.String(16))
+    produced_at: Mapped[datetime]
+    totals: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    docx: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    xlsx: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    notified: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
 class SettingRow(Base):
     """What a deployment keeps with its data: the people directory, the office profile, a demo's
     frozen clock. One JSON document per key; ``revision`` grows on every change so long-running
