@@ -223,10 +223,13 @@ def test_no_serious_accessibility_violations(
     control, contrast, names of links and buttons, landmarks) on any page, phone and desktop."""
     base, tokens, engine = server
     mine = next(d for d in engine.directives() if d.assignee == "luyen")
+    late = next(d for d in engine.directives() if d.title.startswith("Theo dõi việc thực hiện"))
     axe = AXE.read_text(encoding="utf-8")
     for token, paths in (
         (tokens["luyen"], ["/", "/directives", f"/directives/{mine.id}", "/queue", "/stats"]),
         (tokens["admin"], ["/admin/workflows"]),
+        # the board member: a late directive's page with the chasing letter; a period's grid
+        (tokens["thang"], [f"/directives/{late.id}", "/stats?period=2024-Q2&nd09=1"]),
     ):
         for width in (390, 1280):
             # the dashboard's policy forbids scripts; the test's own axe needs leave to run
@@ -267,3 +270,93 @@ def test_api_docs_render_offline_under_their_policy(
     assert page.locator(".opblock").count() > 10  # the API's operations are listed
     assert outside == [] and errors_seen == [], (outside, errors_seen)
     context.close()
+
+
+def _fits(page: Any) -> None:
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner, f"{page.url} overflows: {scroll} > {inner}"
+
+
+def test_each_role_acts_end_to_end_on_a_phone(
+    server: tuple[str, dict[str, str], Engine], browser: Any, shots: Path
+) -> None:
+    """Issue 22: per role, an action taken from the page at 390 px, with its audit event — the
+    board member sends a chasing letter, the specialist reports the result, the leader
+    approves an extension the unit head asked for, the administrator publishes a version."""
+    base, tokens, engine = server
+    case3 = next(d for d in engine.directives() if d.title.startswith("Theo dõi việc thực hiện"))
+    sa_phuong = next(
+        d
+        for d in engine.directives(workflow="remediation_self_assessment")
+        if d.assignee == "phuong"
+    )
+    # the board member: a chasing letter on the late case, then downloadable as sent
+    page = _log_in(browser, base, tokens["thang"], 390)
+    page.goto(f"{base}/directives/{case3.id}")
+    page.locator("form[data-move='send_letter'] button[type=submit]").click()
+    page.wait_for_selector(".flash.ok")
+    assert "Đã gửi công văn đôn đốc" in page.locator(".flash.ok").inner_text()
+    assert page.locator("#letters li").count() == 1
+    assert "Gửi công văn đôn đốc" in page.locator("#timeline").inner_text()
+    _fits(page)
+    with page.expect_download() as download:
+        page.locator("#letters a", has_text="Word").click()
+    assert download.value.suggested_filename.endswith(".docx")
+    page.screenshot(path=str(shots / "dashboard_letter_phone.png"), full_page=True)
+    page.close()
+    assert engine.history(case3.id)[-1].kind == "letter"
+
+    # the specialist (Luyến): reports the result of her late case
+    page = _log_in(browser, base, tokens["luyen"], 390)
+    page.goto(f"{base}/directives/{case3.id}")
+    form = page.locator("form[data-trigger='report_result']")
+    form.locator("textarea[name=result]").fill("Đã có báo cáo theo dõi các doanh nghiệp.")
+    form.locator("textarea[name=cause_if_late]").fill("Chờ số liệu doanh nghiệp.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash.ok")
+    assert "Báo cáo kết quả" in page.locator("#timeline").inner_text()
+    _fits(page)
+    page.close()
+    last = engine.history(case3.id)[-1]
+    assert (last.trigger, last.actor) == ("report_result", "luyen")
+
+    # the unit head asks for an extension of his self-assessment; the leader approves it
+    page = _log_in(browser, base, tokens["phuong"], 390)
+    page.goto(f"{base}/directives/{sa_phuong.id}")
+    form = page.locator("form[data-trigger='request_extension']")
+    form.locator("textarea[name=reason]").fill("Chờ kết quả kiểm tra của Thanh tra tỉnh.")
+    form.locator("input[name=proposed_due]").fill("2024-07-15")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash.ok")
+    page.close()
+    page = _log_in(browser, base, tokens["thang"], 390)
+    assert page.locator(f"#review [data-id='{sa_phuong.id}']").count() == 1  # awaits him
+    page.goto(f"{base}/directives/{sa_phuong.id}")
+    form = page.locator("form[data-trigger='approve_extension']")
+    form.locator("input[name=new_due]").fill("2024-07-15")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash.ok")
+    assert "15/07/2024" in page.content() and "gia hạn từ 30/06/2024" in page.content()
+    _fits(page)
+    page.close()
+    d = engine.get(sa_phuong.id)
+    assert (d.due.isoformat(), d.original_due.isoformat()) == ("2024-07-15", "2024-06-30")
+    last = engine.history(sa_phuong.id)[-1]
+    assert (last.trigger, last.actor) == ("approve_extension", "thang")
+
+    # the administrator publishes a new version of a workflow
+    page = _log_in(browser, base, tokens["admin"], 390)
+    page.goto(f"{base}/admin/workflows")
+    v2 = UNIT_TASK.read_text(encoding="utf-8").replace("version: 1\n", "version: 2\n", 1)
+    page.fill("#yaml", v2)
+    page.click("#check button[value=check]")
+    page.wait_for_selector("#publish")
+    page.click("#publish")
+    page.wait_for_selector(".flash.ok")
+    row = page.locator("tr[data-key='unit_task:2']")
+    assert "Công bố bởi" in row.inner_text()
+    _fits(page)
+    page.close()
+    assert engine.workflows.get("unit_task").spec.version == 2
+    assert [e.action for e in engine.admin_events()] == ["publish_workflow"]
+    assert engine.verify_audit().ok
