@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from dondoc.cli.demo import run_demo
 from dondoc.cli.main import app
 from dondoc.core.actors import Actor
+from dondoc.errors import PayloadError
 from dondoc.service.engine import Engine
 
 
@@ -57,8 +58,17 @@ def test_q2_2024_one_leader_late(demo_db: str) -> None:
     assert late.delays == 1 and late.output.completed.isoformat() == "2024-05-08"
     assert rows["luyen"].directives[int(late.output.id)].title.startswith("Theo dõi việc thực hiện")
     # submitted 09/07, after the quarter: open at its end
-    assert open_.output.due.isoformat() == "2024-06-30" and open_.reason == "chưa hoàn thành khi hết kỳ"
-    assert luyen.counts() == {"on_time": 0, "late": 1, "late_excused": 0, "open_overdue": 1, "deferred": 0}
+    assert (
+        open_.output.due.isoformat() == "2024-06-30"
+        and open_.reason == "chưa hoàn thành khi hết kỳ"
+    )
+    assert luyen.counts() == {
+        "on_time": 0,
+        "late": 1,
+        "late_excused": 0,
+        "open_overdue": 1,
+        "deferred": 0,
+    }
 
 
 def test_against_a_gentler_policy_the_open_output_waits(demo_db: str) -> None:
@@ -93,7 +103,9 @@ def test_by_unit(demo_db: str) -> None:
 
 def test_cli_json_and_xlsx(demo_db: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    res = runner.invoke(app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "json"])
+    res = runner.invoke(
+        app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["period_label"] == "quý II/2024"
@@ -101,7 +113,10 @@ def test_cli_json_and_xlsx(demo_db: str, tmp_path: Path) -> None:
     assert luyen["counts"]["late"] == 1 and round(luyen["task_points"], 2) == 32.08
     assert {o["due"] for o in luyen["outputs"]} == {"2024-04-30", "2024-06-30"}
     out = tmp_path / "q2.xlsx"
-    res = runner.invoke(app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "xlsx", "-o", str(out)])
+    res = runner.invoke(
+        app,
+        ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "xlsx", "-o", str(out)],
+    )
     assert res.exit_code == 0, res.output
     wb = load_workbook(out)
     summary, detail = wb["Tổng hợp"], wb["Chi tiết"]
@@ -123,7 +138,9 @@ def test_cli_errors_are_one_line(demo_db: str) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["evaluate", "--period", "2024-Q7", "--db", demo_db])
     assert res.exit_code != 0 and "Traceback" not in res.output
-    res = runner.invoke(app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "xlsx"])
+    res = runner.invoke(
+        app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "xlsx"]
+    )
     assert res.exit_code != 0
 
 
@@ -171,10 +188,17 @@ def test_a_delegated_late_output_excused_by_an_objective_explanation(
     parent = e.create_directive(
         Actor.of("thang", "reviewer"),
         "unit_task",
-        NewDirective(title="Giải quyết dứt điểm", due=date(2024, 4, 30), assignee="phuong",
-                     lead_unit=TT, reviewer="thang"),
+        NewDirective(
+            title="Giải quyết dứt điểm",
+            due=date(2024, 4, 30),
+            assignee="phuong",
+            lead_unit=TT,
+            reviewer="thang",
+        ),
     )
-    (child,) = e.delegate(parent.id, PHUONG, [SubDirective("(1) Làm rõ", "an", due=date(2024, 4, 15))])
+    (child,) = e.delegate(
+        parent.id, PHUONG, [SubDirective("(1) Làm rõ", "an", due=date(2024, 4, 15))]
+    )
     Worker(e).advance(clock, at(17, 4, 9))  # overdue; the scheduler asks for an explanation
     clock.set(at(17, 4, 10))
     e.answer_explanation(child.id, AN, reason="Hồ sơ chưa được bàn giao", cause="objective")
@@ -185,5 +209,47 @@ def test_a_delegated_late_output_excused_by_an_objective_explanation(
     rows = {r.subject: r.score for r in e.evaluate("2024-04").rows}
     assert "phuong" not in rows  # delegated down: the parent counts for the specialist
     (line,) = rows["an"].lines
-    assert (line.delays, line.output.kind, line.output.excused) == (1, "delegated", verdict == "objective")
+    assert (line.delays, line.output.kind, line.output.excused) == (
+        1,
+        "delegated",
+        verdict == "objective",
+    )
     assert rows["an"].progress_pct == progress
+
+
+def test_cli_and_api_as_word(demo_db: str, tmp_path: Path) -> None:
+    """``--format docx``: the summary row per person (Luyến: progress 37.5 %, 32.08 task
+    points, as in test_q2_2024_one_leader_late) and her outputs with their dates."""
+    import docx
+
+    out = tmp_path / "q2.docx"
+    res = CliRunner().invoke(
+        app,
+        ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "docx", "-o", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    doc = docx.Document(str(out))
+    assert "QUÝ II/2024" in doc.paragraphs[0].text
+    summary = doc.tables[0]
+    header = [c.text for c in summary.rows[0].cells]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in summary.rows[1:]}
+    luyen = dict(zip(header, rows["Hoàng Thị Luyến"], strict=True))
+    assert (luyen["Tiến độ (%)"], luyen["Điểm nhiệm vụ (/70)"]) == ("37.50", "32.08")
+    assert luyen["Xếp loại"] == "—"  # no general points given
+    details = "\n".join(c.text for t in doc.tables[1:] for r in t.rows for c in r.cells)
+    assert "08/05/2024" in details and "30/04/2024" in details  # case 3: due, completed
+    res = CliRunner().invoke(
+        app, ["evaluate", "--period", "2024-Q2", "--db", demo_db, "--format", "docx"]
+    )
+    assert isinstance(res.exception, PayloadError)  # no output file: exit 2, one line
+    from fastapi.testclient import TestClient
+
+    from dondoc.web.api import create_app
+
+    engine = Engine(demo_db)
+    board = engine.create_token("thang", roles=("reviewer",))
+    r = TestClient(create_app(engine)).get(
+        "/api/evaluation?period=2024-Q2&format=docx", headers={"Authorization": f"Bearer {board}"}
+    )
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert r.headers["content-disposition"].endswith('danh-gia-2024-Q2.docx"')

@@ -14,7 +14,7 @@ from ..errors import PayloadError
 from ..evaluation import EvaluationPolicy
 from .common import DbOpt, JsonOpt, WorkflowsOpt, _engine, _print_json, out
 
-FORMATS = ("table", "json", "xlsx")
+FORMATS = ("table", "json", "xlsx", "docx")
 
 
 def _general(path: Path | None) -> dict[str, dict[str, Any]] | None:
@@ -45,9 +45,9 @@ def _num(x: float | None) -> str:
 def evaluate(
     period: Annotated[str, typer.Option("--period", help="2024-06 (month) or 2024-Q2 (quarter).")],
     by: Annotated[str, typer.Option("--by", help="person or unit.")] = "person",
-    fmt: Annotated[str, typer.Option("--format", help="table, json or xlsx.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, json, xlsx or docx.")] = "table",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (xlsx needs one).")
+        Path | None, typer.Option("-o", "--output", help="File to write (xlsx and docx need one).")
     ] = None,
     policy: Annotated[
         Path | None,
@@ -72,7 +72,7 @@ def evaluate(
     """Score people (or units) from their directives per Decree 335/2025 (docs/evaluation.md)."""
     fmt = "json" if as_json else fmt
     if fmt not in FORMATS:
-        raise PayloadError("format", "expected table, json or xlsx")
+        raise PayloadError("format", "expected table, json, xlsx or docx")
     pol = EvaluationPolicy.load(policy) if policy else EvaluationPolicy()
     if against is not None:
         if against not in ("current", "original"):
@@ -81,10 +81,15 @@ def evaluate(
     engine = _engine(db, extra)
     report = engine.evaluate(period, by=by, policy=pol, general=_general(general))
     data = report.as_dict()
-    if fmt == "xlsx":
+    if fmt in ("xlsx", "docx"):
         if output is None:
-            raise PayloadError("output", "xlsx cần tệp ra: -o danh-gia.xlsx")
-        output.write_bytes(evaluation_xlsx(data))
+            raise PayloadError("output", f"{fmt} cần tệp ra: -o danh-gia.{fmt}")
+        if fmt == "docx":
+            from ..documents.evaluation_docx import evaluation_docx
+
+            output.write_bytes(evaluation_docx(data))
+        else:
+            output.write_bytes(evaluation_xlsx(data))
         out.print(f"Đã ghi {output} ({len(data['rows'])} dòng, {data['period_label']}).")
         return
     if fmt == "json":

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Query
 from fastapi.responses import Response
 
 from ..core.actors import Actor
+from ..documents.evaluation_docx import evaluation_docx
 from ..documents.evaluation_xlsx import evaluation_xlsx
 from ..evaluation import DEFAULT_POLICY
 from ..service.engine import Engine
@@ -15,6 +16,7 @@ from .auth import current_actor
 
 Me = Annotated[Actor, Depends(current_actor)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _jsonable(value: Any) -> Any:
@@ -34,18 +36,20 @@ def install(app: FastAPI, engine: Engine, responses: dict[int | str, dict[str, A
         period: Annotated[str, Query(max_length=10, description="2024-06 or 2024-Q2")],
         by: Literal["person", "unit"] = "person",
         against: Literal["current", "original"] = "current",
-        format: Literal["json", "xlsx"] = "json",
+        format: Literal["json", "xlsx", "docx"] = "json",
     ) -> dict[str, Any] | Response:
         """Scores from the tracked work (docs/evaluation.md). Without the review permission a
         person sees only their own result and their unit's."""
         policy = DEFAULT_POLICY.model_copy(update={"progress_due_basis": against})
         data = engine.evaluate(period, by=by, policy=policy, actor=who).as_dict()
-        if format == "xlsx":
+        if format in ("xlsx", "docx"):
             return Response(
-                evaluation_xlsx(data),
-                media_type=XLSX,
+                evaluation_xlsx(data) if format == "xlsx" else evaluation_docx(data),
+                media_type=XLSX if format == "xlsx" else DOCX,
                 headers={
-                    "Content-Disposition": f'attachment; filename="danh-gia-{data["period"]}.xlsx"'
+                    "Content-Disposition": (
+                        f'attachment; filename="danh-gia-{data["period"]}.{format}"'
+                    )
                 },
             )
         return dict(_jsonable(data))
