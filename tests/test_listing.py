@@ -93,7 +93,9 @@ def filter_sets(draw: st.DrawFn, states: list[tuple[str, int, str]]) -> dict[str
         "state": st.sampled_from(sorted({s for _, _, s in states})),
         "unit": st.sampled_from(UNITS),
         "assignee": st.sampled_from(PEOPLE),
+        "assigner": st.sampled_from(PEOPLE),
         "open_only": st.booleans(),
+        "undone_only": st.booleans(),
         "due_from": days,
         "due_to": days,
         "status": st.sampled_from([s.value for s in Status]),
@@ -155,12 +157,14 @@ def _python_filter(engine: Engine, d: Directive, f: dict[str, Any]) -> bool:
                 ("state", "state"),
                 ("unit", "lead_unit"),
                 ("assignee", "assignee"),
+                ("assigner", "assigner"),
                 ("doc_number", "doc_number"),
                 ("parent_id", "parent_id"),
             )
             if key in f
         )
         and (not f.get("open_only") or d.is_open)
+        and (not f.get("undone_only") or d.done_at is None)
         and ("due_from" not in f or (d.due is not None and d.due >= f["due_from"]))
         and ("due_to" not in f or (d.due is not None and d.due <= f["due_to"]))
         and ("status" not in f or _python_status(engine, d, "current").value == f["status"])
@@ -233,6 +237,21 @@ def test_sql_reads_equal_the_python_rules(listing_engine: Engine, data: st.DataO
             by_key += [d.id for d in chunk]
             after = chunk[-1].id if chunk else after
         assert by_offset == expected and by_key == expected
+        # the due order: earliest due first, no due last, ties by id; keyset pages give it too
+        by_due = [
+            d.id
+            for d in sorted(
+                (d for d in seen if d.id in set(expected)),
+                key=lambda d: (d.due is None, d.due or date.min, d.id),
+            )
+        ]
+        assert [d.id for d in engine.visible_directives(actor, order="due", **f)] == by_due
+        by_key, after = [], None
+        for _page in range(len(expected) // size + 2):
+            chunk = engine.visible_directives(actor, order="due", limit=size, after=after, **f)
+            by_key += [d.id for d in chunk]
+            after = chunk[-1].id if chunk else after
+        assert by_key == by_due
         # one directive: found exactly when the rule lets the actor see it
         for d in everything[:6]:
             try:
@@ -298,6 +317,9 @@ def test_a_bad_status_or_grouping_names_the_field(listing_engine: Engine) -> Non
     with pytest.raises(PayloadError) as bad:
         listing_engine.directives(status="late")
     assert bad.value.field == "status"
+    with pytest.raises(PayloadError) as bad:
+        listing_engine.directives(order="title")
+    assert bad.value.field == "order"
     with pytest.raises(PayloadError) as bad:
         listing_engine.statistics(by="week")
     assert bad.value.field == "by"

@@ -106,7 +106,7 @@ def hash_body(head: list[Any], payload: Mapping[str, Any] | None) -> str:
     """The hash of an event given as ``[prev_hash, directive_id, seq, canonical at, actor,
     role, kind, trigger, from_state, to_state]`` and its payload (what
     :func:`hash_event_at` hashes, for a caller that already has the list)."""
-    head.append(dict(payload or {}))
+    head.append(payload if type(payload) is dict else dict(payload or {}))
     return hashlib.sha256(_ENCODE(head).encode()).hexdigest()
 
 

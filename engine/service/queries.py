@@ -30,6 +30,7 @@ from ..errors import (
 from ..store.listing import (
     EVERYONE,
     GROUPINGS,
+    ORDERS,
     Filters,
     StatusBasis,
     Viewer,
@@ -161,12 +162,16 @@ class Queries(EngineBase):
         limit: int | None = None,
         offset: int = 0,
         after: int | None = None,
+        order: str = "created",
         **filters: Any,
     ) -> list[Directive]:
         """What :meth:`directives` returns for ``filters``, restricted to what ``actor`` may
-        see, in creation order: after the id ``after`` (keyset paging), ``offset`` skipped,
-        at most ``limit``."""
-        return self._list(self.viewer(actor), filters, after=after, limit=limit, offset=offset)
+        see, in ``order`` ("created", or "due": earliest due first, none last): after the
+        directive ``after`` (keyset paging: the last id of the previous page), ``offset``
+        skipped, at most ``limit``."""
+        return self._list(
+            self.viewer(actor), filters, after=after, limit=limit, offset=offset, order=order
+        )
 
     def count_visible(self, actor: Actor | None, **filters: Any) -> int:
         """How many directives :meth:`visible_directives` would list without paging."""
@@ -197,8 +202,10 @@ class Queries(EngineBase):
         state: str | None = None,
         unit: str | None = None,
         assignee: str | None = None,
+        assigner: str | None = None,
         parent_id: int | None = None,
         open_only: bool = False,
+        undone_only: bool = False,
         doc_number: str | None = None,
         due_from: date | None = None,
         due_to: date | None = None,
@@ -207,28 +214,33 @@ class Queries(EngineBase):
         after: int | None = None,
         limit: int | None = None,
         offset: int = 0,
+        order: str = "created",
     ) -> list[Directive]:
         """Directives matching every filter given, in creation order (all of them: no
         visibility rule; adapters use :meth:`visible_directives`).
 
         ``due_from``/``due_to`` bound the (current) due date, inclusive; ``status`` is a value
         of the grid as of the clock's today; ``text`` a case-insensitive part of the title or
-        content. Paging: ``after`` an id (keyset), ``offset``, ``limit``.
+        content; ``undone_only`` leaves out what was reported done (awaiting review). Order:
+        "created" or "due" (earliest first, none last). Paging: ``after`` the last id of the
+        previous page (keyset), ``offset``, ``limit``.
         """
         filters = {
             "workflow": workflow,
             "state": state,
             "unit": unit,
             "assignee": assignee,
+            "assigner": assigner,
             "parent_id": parent_id,
             "open_only": open_only,
+            "undone_only": undone_only,
             "doc_number": doc_number,
             "due_from": due_from,
             "due_to": due_to,
             "status": status,
             "text": text,
         }
-        return self._list(EVERYONE, filters, after=after, limit=limit, offset=offset)
+        return self._list(EVERYONE, filters, after=after, limit=limit, offset=offset, order=order)
 
     def _where(
         self, repo: Repository, viewer: Viewer, filters: dict[str, Any], against: str = "current"
@@ -252,12 +264,15 @@ class Queries(EngineBase):
         after: int | None,
         limit: int | None,
         offset: int,
+        order: str = "created",
     ) -> list[Directive]:
         if offset < 0 or (limit is not None and limit < 0):
             raise PayloadError("limit", "paging bounds must not be negative")
+        if order not in ORDERS:
+            raise PayloadError("order", f"expected one of {', '.join(ORDERS)}")
         with self._tx() as repo:
             where = self._where(repo, viewer, filters)
-            rows = repo.page(where, after=after, limit=limit, offset=offset)
+            rows = repo.page(where, after=after, limit=limit, offset=offset, order=order)
             return [self._to_record(repo, r) for r in rows]
 
     def statistics(

@@ -95,8 +95,10 @@ class Filters:
     state: str | None = None
     unit: str | None = None
     assignee: str | None = None
+    assigner: str | None = None
     parent_id: int | None = None
     open_only: bool = False
+    undone_only: bool = False  # not yet reported done (done_at is empty)
     doc_number: str | None = None
     due_from: date | None = None
     due_to: date | None = None
@@ -236,12 +238,15 @@ def conditions(
         (c.state, f.state),
         (c.lead_unit, f.unit),
         (c.assignee, f.assignee),
+        (c.assigner, f.assigner),
         (c.parent_id, f.parent_id),
         (c.doc_number, f.doc_number),
     )
     out += [col == value for col, value in pairs if value is not None]
     if f.open_only:
         out.append(c.is_open.is_(True))
+    if f.undone_only:
+        out.append(c.done_at.is_(None))
     if f.due_from is not None:
         out.append(c.due >= f.due_from)
     if f.due_to is not None:
@@ -294,20 +299,45 @@ def group_key(by: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement[str
     return sa.case((due.is_(None), sa.literal(UNKNOWN_KEY)), else_=period)
 
 
+#: The orders a list can have: by creation (id), or by (current) due date — earliest first,
+#: directives without a due date last — then id.
+ORDERS = ("created", "due")
+
+
+def after_due(after: int, due: date | None) -> sa.ColumnElement[bool]:
+    """Keyset condition for the due order: the rows after the one with id ``after`` and due
+    ``due`` in (due IS NULL, due, id) order."""
+    if due is None:
+        return sa.and_(_D.c.due.is_(None), _D.c.id > after)
+    return sa.or_(
+        _D.c.due > due,
+        sa.and_(_D.c.due == due, _D.c.id > after),
+        _D.c.due.is_(None),
+    )
+
+
 def page_query(
     where: Sequence[sa.ColumnElement[bool]],
     *,
     after: int | None = None,
     limit: int | None = None,
     offset: int = 0,
+    order: str = "created",
+    after_row_due: date | None = None,
 ) -> sa.Select[Any]:
-    """Directives matching ``where`` in creation order: after id ``after`` (keyset), then
+    """Directives matching ``where`` in ``order`` (see :data:`ORDERS`): after the directive
+    ``after`` (keyset; for the due order, ``after_row_due`` is that directive's due), then
     ``offset`` rows skipped (page links), at most ``limit``. Selects the columns in the order
     of :class:`~dondoc.store.statements.DirectiveState` (plain rows: no ORM identity map)."""
     stmt = sa.select(*(_D.c[name] for name in FIELDS)).where(*where)
-    if after is not None:
-        stmt = stmt.where(_D.c.id > after)
-    stmt = stmt.order_by(_D.c.id)
+    if order == "due":
+        if after is not None:
+            stmt = stmt.where(after_due(after, after_row_due))
+        stmt = stmt.order_by(_D.c.due.is_(None), _D.c.due, _D.c.id)
+    else:
+        if after is not None:
+            stmt = stmt.where(_D.c.id > after)
+        stmt = stmt.order_by(_D.c.id)
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:

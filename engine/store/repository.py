@@ -233,11 +233,19 @@ class Repository:
         limit: int | None = None,
         offset: int = 0,
         order_by: Sequence[sa.ColumnElement[Any]] = (),
+        order: str = "created",
     ) -> list[DirectiveState]:
-        """Directives matching ``where`` in creation order (see :func:`.listing.page_query`),
-        or by ``order_by`` then id."""
+        """Directives matching ``where`` in ``order`` (see :func:`.listing.page_query`), or by
+        ``order_by`` then id."""
         self._sqlite_functions()
-        stmt = page_query(where, after=after, limit=limit, offset=offset)
+        after_row_due = None
+        if order == "due" and after is not None:
+            after_row_due = self.s.scalar(
+                sa.select(DirectiveRow.due).where(DirectiveRow.id == after)
+            )
+        stmt = page_query(
+            where, after=after, limit=limit, offset=offset, order=order, after_row_due=after_row_due
+        )
         if order_by:
             stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
         return [DirectiveState(*row) for row in self.s.execute(stmt)]
