@@ -181,3 +181,32 @@ def test_cli_list_pages(tmp_path: Path, registry: WorkflowRegistry) -> None:
     r = run("--limit", "0")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert [asdict(d)["id"] for d in made] == sorted(d.id for d in made)
+
+
+def test_api_due_order_pages_follow_the_link_header(
+    tmp_path: Path, registry: WorkflowRegistry
+) -> None:
+    """sort=due: earliest due first, no due last, ties by creation; the Link header keeps the
+    order from page to page."""
+    engine = Engine(f"sqlite:///{tmp_path / 'due.db'}", workflows=registry, clock=FakeClock(T0))
+    dues = [date(2024, 6, 30), None, date(2024, 4, 1), date(2024, 6, 30), None, date(2024, 5, 15)]
+    made = engine.create_directives(
+        BOARD, WF, [NewDirective(title=f"Việc {i}", due=due) for i, due in enumerate(dues)]
+    )
+    ids = [d.id for d in made]
+    # by hand: 01/04 (#2), 15/05 (#5), 30/06 (#0, then #3), then no due (#1, #4)
+    expected = [ids[2], ids[5], ids[0], ids[3], ids[1], ids[4]]
+    token = engine.create_token("thang", roles=("admin",))
+    http = TestClient(create_app(engine))
+    seen: list[int] = []
+    url: str | None = "/api/directives?limit=2&sort=due"
+    while url is not None:
+        r = http.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        seen += [d["id"] for d in r.json()]
+        link = r.headers.get("link")
+        url = link[1 : link.index(">")] if link else None
+    assert seen == expected
+    r = http.get("/api/directives?sort=title", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 422
+    engine.db.dispose()

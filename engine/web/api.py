@@ -333,6 +333,10 @@ def create_app(
             Query(max_length=200, pattern=_NO_NUL, description="words of the title or content"),
         ] = None,
         open_only: bool = False,
+        sort: Annotated[
+            Literal["created", "due"],
+            Query(description="order: by creation, or by due date (earliest first, none last)"),
+        ] = "created",
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         after: Annotated[
@@ -345,7 +349,7 @@ def create_app(
             ),
         ] = None,
     ) -> list[DirectiveOut]:
-        """Directives the caller may see, in creation order, one page at a time."""
+        """Directives the caller may see, in creation or due order, one page at a time."""
         items = engine.visible_directives(
             who,
             unit=unit,
@@ -362,6 +366,7 @@ def create_app(
             after=after,
             limit=limit,
             offset=offset,
+            order=sort,
         )
         if len(items) == limit:
             params = {k: v for k, v in request.query_params.items() if k not in ("after", "offset")}

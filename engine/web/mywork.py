@@ -60,12 +60,9 @@ def decision_states(engine: Engine) -> set[tuple[str, int, str]]:
 def my_work(engine: Engine, who: Actor) -> MyWork:
     today = local_date(engine.clock.now())
     work = MyWork()
-    mine = [
-        d
-        for d in engine.directives(assignee=who.id, open_only=True, limit=SECTION_LIMIT)
-        if d.done_at is None
-    ]
-    work.todo = mine
+    work.todo = engine.directives(
+        assignee=who.id, open_only=True, undone_only=True, order="due", limit=SECTION_LIMIT
+    )
     work.queue = engine.queue(who)[:SECTION_LIMIT]
     review: dict[int, Directive] = {}
     for wf, _version, state in sorted(decision_states(engine)):
@@ -75,21 +72,22 @@ def my_work(engine: Engine, who: Actor) -> MyWork:
             if d.id not in review and engine.allowed_triggers(d.id, who):
                 review[d.id] = d
     work.review = sorted(review.values(), key=lambda d: (d.due or today, d.id))
-    late = engine.visible_directives(
-        who, open_only=True, due_to=today - timedelta(days=1), limit=None
+    work.late_assigned = engine.visible_directives(
+        who,
+        assigner=who.id,
+        open_only=True,
+        undone_only=True,
+        due_to=today - timedelta(days=1),
+        order="due",
+        limit=SECTION_LIMIT,
     )
-    work.late_assigned = [d for d in late if d.assigner == who.id and d.done_at is None][
-        :SECTION_LIMIT
-    ]
-    soon_to = today + timedelta(days=DUE_SOON_DAYS)
-    work.due_soon = sorted(
-        (
-            d
-            for d in engine.directives(
-                assignee=who.id, open_only=True, due_from=today, due_to=soon_to
-            )
-            if d.done_at is None
-        ),
-        key=lambda d: (d.due or today, d.id),
-    )[:SECTION_LIMIT]
+    work.due_soon = engine.directives(
+        assignee=who.id,
+        open_only=True,
+        undone_only=True,
+        due_from=today,
+        due_to=today + timedelta(days=DUE_SOON_DAYS),
+        order="due",
+        limit=SECTION_LIMIT,
+    )
     return work
