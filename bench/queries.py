@@ -250,9 +250,17 @@ def measure(url: str, n: int, repeat: int) -> dict[str, Timing]:
             out["API statistics (unit member)"], _ = timed(
                 server, c, "/api/statistics", repeat, **m
             )
+            out["API open, due order"], r = timed(
+                server, c, "/api/directives?limit=50&open_only=true&sort=due", repeat, **a
+            )
+            nxt = r.headers["link"][1 : r.headers["link"].index(">")]
+            out["API open, due order, next page"], _ = timed(server, c, nxt, repeat, **a)
             c.cookies.set("dondoc_token", admin)
-            out["dashboard list page"], _ = timed(server, c, "/", repeat)
-            out["dashboard list: due soon"], _ = timed(server, c, "/?status=due_soon", repeat)
+            out["dashboard my work (home)"], _ = timed(server, c, "/", repeat)
+            out["dashboard list page"], _ = timed(server, c, "/directives", repeat)
+            out["dashboard list: due soon"], _ = timed(
+                server, c, "/directives?status=due_soon", repeat
+            )
             out["dashboard stats page"], _ = timed(server, c, "/stats", repeat)
             out["dashboard directive page"], _ = timed(server, c, f"/directives/{some_id}", repeat)
         rss, peak = server.memory()

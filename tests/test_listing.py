@@ -102,6 +102,7 @@ def filter_sets(draw: st.DrawFn, states: list[tuple[str, int, str]]) -> dict[str
         "text": st.sampled_from(["báo", "ĐƠN THƯ", "khắc phục", "dấu", "nothing"]),
         "doc_number": st.sampled_from(["1/KL-TTr", "2/TB-STTTT"]),
         "parent_id": st.integers(1, 8),
+        "places": st.lists(st.sampled_from(states), max_size=4).map(tuple),
     }
     chosen = draw(st.lists(st.sampled_from(sorted(choices)), max_size=3, unique=True))
     return {k: draw(choices[k]) for k in chosen}
@@ -165,6 +166,7 @@ def _python_filter(engine: Engine, d: Directive, f: dict[str, Any]) -> bool:
         )
         and (not f.get("open_only") or d.is_open)
         and (not f.get("undone_only") or d.done_at is None)
+        and ("places" not in f or (d.workflow, d.workflow_version, d.state) in f["places"])
         and ("due_from" not in f or (d.due is not None and d.due >= f["due_from"]))
         and ("due_to" not in f or (d.due is not None and d.due <= f["due_to"]))
         and ("status" not in f or _python_status(engine, d, "current").value == f["status"])

@@ -354,13 +354,26 @@ class Queries(EngineBase):
             row = repo.load_directive(directive_id)
             if row is None:
                 raise NotFound("directive", directive_id)
-            compiled = self._compiled(repo, row.workflow, row.workflow_version)
-            held = self._roles_on(actor, row, compiled)
-            out = []
-            for trigger in compiled.allowed_triggers(row.state, held):
-                try:
-                    self._check_duties(repo.sql, row, compiled, trigger, actor, held)
-                except PermissionDenied:
-                    continue
-                out.append(trigger)
-            return out
+            return self._allowed(repo, row, actor)
+
+    def allowed_triggers_many(
+        self, directive_ids: Iterable[int], actor: Actor
+    ) -> dict[int, list[str]]:
+        """:meth:`allowed_triggers` for many directives in one transaction (one read of the
+        rows); a directive that does not exist is left out."""
+        wanted = [i for i in dict.fromkeys(directive_ids) if possible_id(i)]
+        with self._tx() as repo:
+            rows = repo.s.scalars(sa.select(DirectiveRow).where(DirectiveRow.id.in_(wanted)))
+            return {row.id: self._allowed(repo, row, actor) for row in rows}
+
+    def _allowed(self, repo: Repository, row: DirectiveRow, actor: Actor) -> list[str]:
+        compiled = self._compiled(repo, row.workflow, row.workflow_version)
+        held = self._roles_on(actor, row, compiled)
+        out = []
+        for trigger in compiled.allowed_triggers(row.state, held):
+            try:
+                self._check_duties(repo.sql, row, compiled, trigger, actor, held)
+            except PermissionDenied:
+                continue
+            out.append(trigger)
+        return out

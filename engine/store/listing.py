@@ -99,6 +99,8 @@ class Filters:
     parent_id: int | None = None
     open_only: bool = False
     undone_only: bool = False  # not yet reported done (done_at is empty)
+    #: in any of these (workflow, version, state) places; None: anywhere
+    places: tuple[tuple[str, int, str], ...] | None = None
     doc_number: str | None = None
     due_from: date | None = None
     due_to: date | None = None
@@ -247,6 +249,8 @@ def conditions(
         out.append(c.is_open.is_(True))
     if f.undone_only:
         out.append(c.done_at.is_(None))
+    if f.places is not None:
+        out.append(in_places(f.places))
     if f.due_from is not None:
         out.append(c.due >= f.due_from)
     if f.due_to is not None:
@@ -257,6 +261,26 @@ def conditions(
     if f.text:
         out.append(contains_text(f.text, dialect))
     return out
+
+
+def in_places(places: Sequence[tuple[str, int, str]]) -> sa.ColumnElement[bool]:
+    """The directive is in one of ``places`` ((workflow, version, state) triples), grouped by
+    workflow and state so the clause stays short."""
+    by_state: dict[tuple[str, str], set[int]] = {}
+    for workflow, version, state in places:
+        by_state.setdefault((workflow, state), set()).add(version)
+    if not by_state:
+        return sa.false()
+    return sa.or_(
+        *(
+            sa.and_(
+                _D.c.workflow == workflow,
+                _D.c.state == state,
+                _D.c.workflow_version.in_(sorted(versions)),
+            )
+            for (workflow, state), versions in sorted(by_state.items())
+        )
+    )
 
 
 def contains_text(text: str, dialect: str) -> sa.ColumnElement[bool]:

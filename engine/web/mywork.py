@@ -20,6 +20,9 @@ from ..service.engine import Engine
 DUE_SOON_DAYS = 7
 #: Each section shows at most this many items (the full list is one click away).
 SECTION_LIMIT = 50
+#: Pages of candidates read to fill the decision section (most candidates are decisions the
+#: reader may take; this bounds the work when they are not).
+MAX_PAGES = 4
 
 
 @dataclass
@@ -57,6 +60,26 @@ def decision_states(engine: Engine) -> set[tuple[str, int, str]]:
     return found
 
 
+def awaiting_decision(engine: Engine, who: Actor, limit: int = SECTION_LIMIT) -> list[Directive]:
+    """What waits for ``who`` to decide, earliest due first: directives in a decision state
+    (:func:`decision_states`) on which ``who`` may fire a trigger now — which leaves out a
+    request ``who`` made (nobody approves their own request). Read a page at a time in due
+    order, the permissions of a page checked in one transaction."""
+    places = tuple(sorted(decision_states(engine)))
+    found: list[Directive] = []
+    after = None
+    for _ in range(MAX_PAGES):
+        page = engine.visible_directives(
+            who, places=places, open_only=True, order="due", after=after, limit=limit
+        )
+        allowed = engine.allowed_triggers_many((d.id for d in page), who)
+        found += [d for d in page if allowed.get(d.id)]
+        if len(found) >= limit or len(page) < limit:
+            break
+        after = page[-1].id
+    return found[:limit]
+
+
 def my_work(engine: Engine, who: Actor) -> MyWork:
     today = local_date(engine.clock.now())
     work = MyWork()
@@ -64,14 +87,7 @@ def my_work(engine: Engine, who: Actor) -> MyWork:
         assignee=who.id, open_only=True, undone_only=True, order="due", limit=SECTION_LIMIT
     )
     work.queue = engine.queue(who)[:SECTION_LIMIT]
-    review: dict[int, Directive] = {}
-    for wf, _version, state in sorted(decision_states(engine)):
-        for d in engine.visible_directives(
-            who, workflow=wf, state=state, open_only=True, limit=SECTION_LIMIT
-        ):
-            if d.id not in review and engine.allowed_triggers(d.id, who):
-                review[d.id] = d
-    work.review = sorted(review.values(), key=lambda d: (d.due or today, d.id))
+    work.review = awaiting_decision(engine, who)
     work.late_assigned = engine.visible_directives(
         who,
         assigner=who.id,
