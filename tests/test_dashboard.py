@@ -71,6 +71,11 @@ def test_my_work_for_the_assignee_the_board_member_and_a_decision(office: Office
     )
     assert sa_luyen in office.section(office.thang, "review")
     assert sa_luyen not in office.section(office.luyen, "review")
+    # the batched permission read says what the one-by-one read says, requester rule included
+    for who in (luyen, Actor.of("thang", "reviewer"), Actor.of("luyen", "reviewer", unit=UNIT)):
+        ids = [d.id for d in e.directives()]
+        assert e.allowed_triggers_many(ids, who) == {i: e.allowed_triggers(i, who) for i in ids}
+    assert "approve_extension" not in e.allowed_triggers(sa_luyen, Actor.of("luyen", "reviewer"))
     page = office.client.get("/", cookies={"dondoc_token": office.thang}).text
     assert re.search(r'aria-label="1 việc chờ duyệt"', page)  # the count in the header
     # Decided: it leaves the review section.

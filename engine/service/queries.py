@@ -363,16 +363,23 @@ class Queries(EngineBase):
         rows); a directive that does not exist is left out."""
         wanted = [i for i in dict.fromkeys(directive_ids) if possible_id(i)]
         with self._tx() as repo:
-            rows = repo.s.scalars(sa.select(DirectiveRow).where(DirectiveRow.id.in_(wanted)))
-            return {row.id: self._allowed(repo, row, actor) for row in rows}
+            rows = list(repo.s.scalars(sa.select(DirectiveRow).where(DirectiveRow.id.in_(wanted))))
+            requesters = repo.sql.requesters({r.id: r.event_seq for r in rows})
+            return {row.id: self._allowed(repo, row, actor, requesters) for row in rows}
 
-    def _allowed(self, repo: Repository, row: DirectiveRow, actor: Actor) -> list[str]:
+    def _allowed(
+        self,
+        repo: Repository,
+        row: DirectiveRow,
+        actor: Actor,
+        requesters: dict[int, str] | None = None,
+    ) -> list[str]:
         compiled = self._compiled(repo, row.workflow, row.workflow_version)
         held = self._roles_on(actor, row, compiled)
         out = []
         for trigger in compiled.allowed_triggers(row.state, held):
             try:
-                self._check_duties(repo.sql, row, compiled, trigger, actor, held)
+                self._check_duties(repo.sql, row, compiled, trigger, actor, held, requesters)
             except PermissionDenied:
                 continue
             out.append(trigger)

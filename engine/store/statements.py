@@ -400,6 +400,26 @@ class Sql:
         ).first()
         return None if row is None else str(row[0])
 
+    def requesters(self, heads: Mapping[int, int]) -> dict[int, str]:
+        """:meth:`requester` for many directives at once (``heads``: directive id → chain head
+        seq), in one query; a directive without such an event is left out."""
+        if not heads:
+            return {}
+        rows = self.conn.execute(
+            sa.select(_E.c.directive_id, _E.c.seq, _E.c.actor)
+            .where(
+                _E.c.directive_id.in_(sorted(heads)),
+                _E.c.kind != "migration",
+                sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
+            )
+            .order_by(_E.c.directive_id, _E.c.seq)
+        )
+        out: dict[int, str] = {}
+        for did, seq, actor in rows:
+            if seq <= heads[did]:
+                out[did] = str(actor)
+        return out
+
     def migrate(self, d: DirectiveState, old_version: int) -> bool:
         """Write a directive moved to another workflow version (``d.workflow_version``) with
         what a command may change, if still at ``old_version``. Rare (an admin's migration):
