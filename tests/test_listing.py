@@ -336,3 +336,135 @@ def test_due_soon_boundary_counts_working_days(listing_engine: Engine) -> None:
         basis = engine.status_basis(repo)
     assert basis.today == date(2024, 3, 22) and basis.soon_until == date(2024, 3, 27)
     assert basis.soon_until + timedelta(days=1) == date(2024, 3, 28)
+
+
+def _python_involvement(everything: list[Directive], today: date) -> dict[str, tuple[int, ...]]:
+    """The lead/cooperate table as the Python walk over every directive did it (before it
+    moved into SQL): own directives by lead unit, contributions by their unit ("—" without
+    one), cooperation as distinct directives named or contributed to."""
+
+    def overdue(d: Directive) -> bool:
+        return d.is_open and d.done_at is None and d.due is not None and today > d.due
+
+    leads: dict[str, list[Directive]] = {}
+    cooperates: dict[str, set[int]] = {}
+    contributions: dict[str, list[Directive]] = {}
+    for d in everything:
+        if not (d.lead_unit is not None or d.kind == "contribution"):
+            continue
+        if d.kind == "contribution":
+            unit = d.lead_unit or "—"
+            contributions.setdefault(unit, []).append(d)
+            cooperates.setdefault(unit, set()).add(d.parent_id or d.id)
+            continue
+        if d.kind == "delegated":
+            continue
+        if d.lead_unit:
+            leads.setdefault(d.lead_unit, []).append(d)
+        for u in d.cooperating_units or ():
+            cooperates.setdefault(u, set()).add(d.id)
+    out = {}
+    for u in sorted(set(leads) | set(cooperates)):
+        led, con = leads.get(u, []), contributions.get(u, [])
+        out[u] = (
+            len(led),
+            sum(1 for d in led if d.is_open),
+            sum(1 for d in led if overdue(d)),
+            len(cooperates.get(u, ())),
+            sum(1 for d in con if d.done_at is not None),
+            sum(1 for d in con if d.is_open and d.done_at is None),
+            sum(1 for d in con if overdue(d)),
+        )
+    return out
+
+
+@SETTINGS
+@given(data=st.data())
+def test_unit_involvement_in_sql_equals_the_python_walk(
+    listing_engine: Engine, data: st.DataObject
+) -> None:
+    engine = listing_engine
+    rows = data.draw(st.lists(directive_rows(_states(engine.workflows)), max_size=25))
+    _load(engine, rows)
+    # today on some directive's due date half of the time: the overdue boundary
+    dues = sorted({r["due"] for r in rows if r["due"] is not None})
+    on_a_due = st.sampled_from(dues).map(lambda d: datetime(d.year, d.month, d.day, 2))
+    now = data.draw(
+        (on_a_due if dues else st.nothing())
+        | st.datetimes(datetime(2024, 3, 18), datetime(2024, 7, 31))
+    )
+    engine.clock = FakeClock(now.replace(tzinfo=UTC))
+    got = {
+        r.unit: (
+            r.leads,
+            r.leads_open,
+            r.leads_overdue,
+            r.cooperates,
+            r.contributions_done,
+            r.contributions_open,
+            r.contributions_overdue,
+        )
+        for r in engine.unit_involvement()
+    }
+    assert got == _python_involvement(engine.directives(), local_date(engine.clock.now()))
+    assert [r.unit for r in engine.unit_involvement()] == sorted(got)
+
+
+def test_unit_involvement_by_hand(listing_engine: Engine) -> None:
+    """Today 01/05/2024 (local): due today is not overdue, due yesterday is; a contribution
+    counts for its unit and makes it cooperate on the parent; a delegated part does not count
+    for the unit that leads its parent."""
+    engine = listing_engine
+    engine.clock = FakeClock(datetime(2024, 5, 1, 2, tzinfo=UTC))
+    wf = "remediation_self_assessment"
+    base = {
+        "workflow": wf,
+        "workflow_version": engine.workflows.get(wf).spec.version,
+        "state": "in_progress",
+        "is_open": True,
+        "title": "x",
+        "content": "",
+        "cooperating_units": [],
+        "assignee": None,
+        "assigner": None,
+        "reviewer": None,
+        "original_due": None,
+        "done_at": None,
+        "doc_number": None,
+        "parent": None,
+        "kind": "directive",
+        "lead_unit": "Văn phòng",
+    }
+    today, yesterday = date(2024, 5, 1), date(2024, 4, 30)
+    _load(
+        engine,
+        [
+            {**base, "due": today, "cooperating_units": ["Thanh tra Sở"]},  # #0
+            {**base, "due": yesterday},  # #1: overdue
+            {**base, "due": yesterday, "is_open": False},  # #2: closed
+            {
+                **base,
+                "due": yesterday,
+                "kind": "contribution",
+                "lead_unit": "Thanh tra Sở",
+                "parent": 0,
+            },  # #3: Thanh tra Sở's contribution to #0, overdue
+            {**base, "due": yesterday, "kind": "delegated", "parent": 1},  # #4: part of #1
+            {
+                **base,
+                "due": None,
+                "kind": "contribution",
+                "lead_unit": None,
+                "parent": 1,
+                "done_at": datetime(2024, 4, 20, tzinfo=UTC),
+            },  # #5: no unit → "—", done
+        ],
+    )
+    got = {r.unit: r for r in engine.unit_involvement()}
+    assert sorted(got) == ["Thanh tra Sở", "Văn phòng", "—"]
+    vp, tt, none = got["Văn phòng"], got["Thanh tra Sở"], got["—"]
+    assert (vp.leads, vp.leads_open, vp.leads_overdue, vp.cooperates) == (3, 2, 1, 0)
+    # Thanh tra Sở is named on #0 and contributes to #0: one directive
+    assert (tt.leads, tt.cooperates) == (0, 1)
+    assert (tt.contributions_done, tt.contributions_open, tt.contributions_overdue) == (0, 1, 1)
+    assert (none.cooperates, none.contributions_done, none.contributions_open) == (1, 1, 0)

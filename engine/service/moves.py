@@ -526,38 +526,22 @@ class Moves(Explanations):
         it; how many are open, overdue) against what it cooperates on (directives naming it as
         cooperating unit, and its contributions: done, open, overdue)."""
         today = local_date(self.clock.now())
-        leads: dict[str, list[DirectiveState]] = {}
-        cooperates: dict[str, set[int]] = {}
-        contributions: dict[str, list[DirectiveState]] = {}
         with self.db.connect() as conn:
-            rows = movestore.directives_for_units(conn)
-        for r in rows:
-            if r.kind == "contribution":
-                unit = r.lead_unit or "—"
-                contributions.setdefault(unit, []).append(r)
-                cooperates.setdefault(unit, set()).add(r.parent_id or r.id)
-                continue
-            if r.kind == "delegated":
-                continue  # part of its parent, which the unit leads
-            if r.lead_unit:
-                leads.setdefault(r.lead_unit, []).append(r)
-            for u in r.cooperating_units or ():
-                cooperates.setdefault(u, set()).add(r.id)
-        units = sorted(set(leads) | set(cooperates))
-        out = []
-        for u in units:
-            led = leads.get(u, [])
-            con = contributions.get(u, [])
-            out.append(
-                UnitInvolvement(
-                    unit=u,
-                    leads=len(led),
-                    leads_open=sum(1 for r in led if r.is_open),
-                    leads_overdue=sum(1 for r in led if _overdue(r, today)),
-                    cooperates=len(cooperates.get(u, ())),
-                    contributions_done=sum(1 for r in con if r.done_at is not None),
-                    contributions_open=sum(1 for r in con if r.is_open and r.done_at is None),
-                    contributions_overdue=sum(1 for r in con if _overdue(r, today)),
-                )
-            )
-        return out
+            per_unit = movestore.involvement(conn, today)
+        zero = dict.fromkeys(
+            (
+                "leads",
+                "leads_open",
+                "leads_overdue",
+                "cooperates",
+                "contributions_done",
+                "contributions_open",
+                "contributions_overdue",
+            ),
+            0,
+        )
+        return [
+            UnitInvolvement(unit=u, **{**zero, **per_unit[u]})
+            for u in sorted(per_unit)
+            if "leads" in per_unit[u] or "cooperates" in per_unit[u]
+        ]

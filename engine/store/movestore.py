@@ -47,6 +47,96 @@ def children_progress(conn: sa.Connection, parent_id: int) -> list[tuple[int, bo
     return [(int(p), bool(o), bool(d)) for p, o, d in conn.execute(stmt)]
 
 
+def _n(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows of the group meet ``condition``."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def involvement(conn: sa.Connection, today: date) -> dict[str, dict[str, int]]:
+    """Per unit, as SQL aggregates: ``leads``/``leads_open``/``leads_overdue`` over the
+    directives it leads (not contributions, not delegated parts), ``contributions_done``/
+    ``_open``/``_overdue`` over its contributions, and ``cooperates``: how many distinct
+    directives it cooperates on (named among their cooperating units, or the parent of one of
+    its contributions). Only directives with a lead unit count, and contributions (under "—"
+    when they have none)."""
+    overdue = sa.and_(
+        _D.c.is_open.is_(True), _D.c.done_at.is_(None), _D.c.due.is_not(None), _D.c.due < today
+    )
+    out: dict[str, dict[str, int]] = {}
+
+    def put(unit: str, **values: int) -> None:
+        out.setdefault(unit, {}).update(values)
+
+    own = sa.and_(
+        _D.c.kind.not_in(["contribution", "delegated"]),
+        _D.c.lead_unit.is_not(None),
+        _D.c.lead_unit != "",
+    )
+    led = sa.select(_D.c.lead_unit, sa.func.count(), _n(_D.c.is_open.is_(True)), _n(overdue)).where(
+        own
+    )
+    for unit, n, n_open, n_late in conn.execute(led.group_by(_D.c.lead_unit)):
+        put(unit, leads=int(n), leads_open=int(n_open), leads_overdue=int(n_late))
+    contributor = sa.case(
+        (sa.or_(_D.c.lead_unit.is_(None), _D.c.lead_unit == ""), sa.literal("—")),
+        else_=_D.c.lead_unit,
+    ).label("unit")
+    # (the CASE is grouped by name through a subquery: PostgreSQL does not take a repeated
+    # expression with bound parameters for the same one)
+    contributing = (
+        sa.select(
+            contributor,
+            sa.case((_D.c.done_at.is_not(None), 1), else_=0).label("done"),
+            sa.case((sa.and_(_D.c.is_open.is_(True), _D.c.done_at.is_(None)), 1), else_=0).label(
+                "open"
+            ),
+            sa.case((overdue, 1), else_=0).label("late"),
+        )
+        .where(_D.c.kind == "contribution")
+        .subquery()
+    )
+    totals = sa.select(
+        contributing.c.unit,
+        sa.func.sum(contributing.c.done),
+        sa.func.sum(contributing.c.open),
+        sa.func.sum(contributing.c.late),
+    ).group_by(contributing.c.unit)
+    for unit, done, n_open, n_late in conn.execute(totals):
+        put(
+            unit,
+            contributions_done=int(done),
+            contributions_open=int(n_open),
+            contributions_overdue=int(n_late),
+        )
+    # cooperation: (unit, directive) pairs from contributions and from cooperating units
+    pairs = sa.select(
+        contributor, sa.func.coalesce(_D.c.parent_id, _D.c.id).label("directive")
+    ).where(_D.c.kind == "contribution")
+    named = sa.and_(
+        _D.c.kind.not_in(["contribution", "delegated"]),
+        _D.c.lead_unit.is_not(None),
+        _D.c.cooperating_units.is_not(None),
+    )
+    if conn.dialect.name == "postgresql":
+        each = sa.func.jsonb_array_elements_text(_D.c.cooperating_units).table_valued("value")
+        value: Any = each.c.value
+    else:
+        each = sa.func.json_each(_D.c.cooperating_units).table_valued("value")
+        value = each.c.value
+        named = sa.and_(named, _D.c.cooperating_units != "[]")
+    cooperation = sa.union(
+        pairs,
+        sa.select(value.label("unit"), _D.c.id.label("directive"))
+        .select_from(_D)
+        .join(each, sa.true())
+        .where(named),
+    ).subquery()
+    per_unit = sa.select(cooperation.c.unit, sa.func.count()).group_by(cooperation.c.unit)
+    for unit, n in conn.execute(per_unit):
+        put(unit, cooperates=int(n))
+    return out
+
+
 def unit_queue(conn: sa.Connection, units: Sequence[str]) -> list[DirectiveState]:
     """Open directives addressed to one of ``units`` that nobody has claimed yet."""
     if not units:
@@ -57,14 +147,6 @@ def unit_queue(conn: sa.Connection, units: Sequence[str]) -> list[DirectiveState
         .order_by(_D.c.due.is_(None), _D.c.due, _D.c.id)
     )
     return [_state(r) for r in conn.execute(stmt)]
-
-
-def directives_for_units(conn: sa.Connection) -> list[DirectiveState]:
-    """Every directive with a lead unit or cooperating units (for the lead/cooperate table)."""
-    stmt = sa.select(*(_D.c[n] for n in FIELDS)).where(
-        sa.or_(_D.c.lead_unit.is_not(None), _D.c.kind == "contribution")
-    )
-    return [_state(r) for r in conn.execute(stmt.order_by(_D.c.id))]
 
 
 # --- explanations ---------------------------------------------------------------------------
