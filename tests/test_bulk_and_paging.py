@@ -210,3 +210,28 @@ def test_api_due_order_pages_follow_the_link_header(
     r = http.get("/api/directives?sort=title", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 422
     engine.db.dispose()
+
+
+def test_sqlite_planner_statistics_follow_the_table(
+    tmp_path: Path, registry: WorkflowRegistry
+) -> None:
+    """ANALYZE runs once the table is big enough (a bulk import), not again until its size
+    doubles; an engine opened on a grown database refreshes them."""
+    from dondoc.store.schema import STATISTICS_FROM, refresh_statistics
+
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    engine = Engine(url, workflows=registry, clock=FakeClock(T0))
+    few = [NewDirective(title=f"Việc {i}") for i in range(10)]
+    engine.create_directives(BOARD, WF, few)
+    assert refresh_statistics(engine.db) is False  # too small to need them
+    engine.create_directives(BOARD, WF, [NewDirective(title="x")] * STATISTICS_FROM)
+    assert refresh_statistics(engine.db) is False  # the import refreshed them already
+    with engine.db.connect() as conn:
+        stat = conn.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_directives_assignee'"
+        ).scalar()
+    assert stat is not None and int(stat.split()[0]) == STATISTICS_FROM + 10
+    engine.create_directives(BOARD, WF, [NewDirective(title="y")] * 100)
+    assert refresh_statistics(engine.db) is False  # 10 % more: not stale
+    assert refresh_statistics(engine.db, force=True) is True
+    engine.db.dispose()

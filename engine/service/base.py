@@ -50,7 +50,7 @@ from ..errors import (
     WorkflowError,
 )
 from ..store.repository import Repository
-from ..store.schema import ensure_schema
+from ..store.schema import ensure_schema, refresh_statistics
 from ..store.statements import DirectiveState, RecordingSql, Sql, Statements
 from ..store.tables import (
     DirectiveRow,
@@ -153,6 +153,7 @@ class EngineBase:
             ensure_schema(self.db)
         else:
             ensure_schema(self.db, create=False)
+        refresh_statistics(self.db)
         self._statements = Statements(self.db.dialect)
         self._bus = HookBus()
         self._host: HostTransaction | None = None  # set on the engines Engine.within makes

@@ -23,6 +23,7 @@ from ..errors import (
     NotFound,
     PayloadError,
 )
+from ..store.schema import refresh_statistics
 from ..store.statements import FIELDS, DirectiveState, Sql
 from .base import EngineBase, NewDirective, check_new_directive, timer_row
 from .queries import Queries
@@ -70,7 +71,10 @@ class Commands(EngineBase):
                 else self._compiled(sql, workflow, version)
             )
             made = self._insert_many(sql, actor, compiled, items, now)
-            return [self._to_record(sql, d) for d in made]
+            out = [self._to_record(sql, d) for d in made]
+        if self._host is None:  # (inside a host's transaction: at the next start)
+            refresh_statistics(self.db)  # a backlog import may have doubled the table
+        return out
 
     def _insert_many(
         self,

@@ -272,7 +272,10 @@ class Queries(EngineBase):
             raise PayloadError("order", f"expected one of {', '.join(ORDERS)}")
         with self._tx() as repo:
             where = self._where(repo, viewer, filters)
-            rows = repo.page(where, after=after, limit=limit, offset=offset, order=order)
+            dated = filters.get("due_from") is not None or filters.get("due_to") is not None
+            rows = repo.page(
+                where, after=after, limit=limit, offset=offset, order=order, dated_only=dated
+            )
             return [self._to_record(repo, r) for r in rows]
 
     def statistics(

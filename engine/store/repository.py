@@ -234,6 +234,7 @@ class Repository:
         offset: int = 0,
         order_by: Sequence[sa.ColumnElement[Any]] = (),
         order: str = "created",
+        dated_only: bool = False,
     ) -> list[DirectiveState]:
         """Directives matching ``where`` in ``order`` (see :func:`.listing.page_query`), or by
         ``order_by`` then id."""
@@ -244,7 +245,14 @@ class Repository:
                 sa.select(DirectiveRow.due).where(DirectiveRow.id == after)
             )
         stmt = page_query(
-            where, after=after, limit=limit, offset=offset, order=order, after_row_due=after_row_due
+            where,
+            after=after,
+            limit=limit,
+            offset=offset,
+            order=order,
+            after_row_due=after_row_due,
+            dialect=self.dialect,
+            dated_only=dated_only,
         )
         if order_by:
             stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
