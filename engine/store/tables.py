@@ -78,8 +78,9 @@ class DirectiveRow(Base):
             ["workflow", "workflow_version"],
             ["workflow_versions.workflow", "workflow_versions.version"],
         ),
-        # The read side (store/listing.py): every column of the status grid, so statistics per
-        # unit and a unit's page filtered by status read an index, not the wide rows; by due
+        # The read side (store/listing.py): every column of the status grid (and of the
+        # lead/cooperate table: kind, is_open), so statistics per unit and a unit's page
+        # filtered by status read an index, not the wide rows; by due
         # date for status filters (overdue, due soon) across units.
         sa.Index(
             "ix_directives_unit_grid",
@@ -90,6 +91,8 @@ class DirectiveRow(Base):
             "due",
             "done_at",
             "original_due",
+            "kind",
+            "is_open",
         ),
         sa.Index(
             "ix_directives_due_status", "due", "done_at", "workflow", "workflow_version", "state"
