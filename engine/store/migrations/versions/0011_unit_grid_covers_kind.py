@@ -4,8 +4,8 @@ The statistics per unit count a unit's own directives (kind) and the lead/cooper
 counts open ones (is_open): with both in ``ix_directives_unit_grid`` those aggregates read the
 index only, not the wide rows (0.9 s → 0.3 s for the table at 100,000 directives on SQLite).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-25
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
