@@ -14,7 +14,7 @@ import sys
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dondoc.deadlines.calendar import DEFAULT_CALENDAR, WorkingCalendar
@@ -404,7 +404,10 @@ def test_cli_prints_one_json_object() -> None:
         "warnings": ["the due date 30/06/2024 is a Sunday"],
     }
     r = _cli("deadline", "trước 17 giờ ngày 12/11/2025", "--issued", "2025-11-05")
-    assert (json.loads(r.stdout)["due"], json.loads(r.stdout)["due_time"]) == ("2025-11-12", "17:00")
+    assert (json.loads(r.stdout)["due"], json.loads(r.stdout)["due_time"]) == (
+        "2025-11-12",
+        "17:00",
+    )
     # an event-relative deadline is an answer, not an error: no due, the event named
     r = _cli("deadline", "sau khi có quyết định phê duyệt", "--issued", "2024-03-18")
     assert r.returncode == 0
@@ -553,8 +556,39 @@ def test_dropping_nested_matches_agrees_with_the_pairwise_definition(
     pairwise = {
         (f[0], f[1])
         for f in found
-        if not any(
-            o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found
-        )
+        if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)
     }
     assert {(f[0], f[1]) for f in _outermost(list(found))} == pairwise
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(date(2019, 1, 1), date(2031, 12, 31)),
+    end=st.dates(date(2019, 1, 1), date(2031, 12, 31)),
+    at_most=st.none() | st.integers(0, 30),
+    off=st.lists(st.dates(date(2024, 1, 1), date(2025, 12, 31)), max_size=3, unique=True),
+)
+def test_working_days_between_counts_what_walking_counts(
+    start: date, end: date, at_most: int | None, off: list[date]
+) -> None:
+    """The per-year running totals give the day-by-day count (Tết, make-up Saturdays, an
+    admin's extra days off; across years; backwards; capped by at_most)."""
+    cal = WorkingCalendar(days_off=[(d, "Nghỉ bổ sung") for d in off])
+    if end < start:  # backwards: the whole count, negative (at_most bounds forward counts)
+        assert cal.working_days_between(start, end, at_most=at_most) == -cal._walk(end, start, None)
+    else:
+        assert cal.working_days_between(start, end, at_most=at_most) == cal._walk(
+            start, end, at_most
+        )
+
+
+def test_working_days_between_by_hand() -> None:
+    """Around Tết Giáp Thìn (holidays 08–14/02/2024, the package's VN list): from Wednesday
+    07/02/2024 to Thursday 15/02/2024 there is one working day, the 15th."""
+    assert DEFAULT_CALENDAR.working_days_between(date(2024, 2, 7), date(2024, 2, 15)) == 1
+    # 29/12/2023 (Friday) → 02/01/2024 (Tuesday): Monday 1/1 is New Year, so only the 2nd
+    assert DEFAULT_CALENDAR.working_days_between(date(2023, 12, 29), date(2024, 1, 2)) == 1
+    assert DEFAULT_CALENDAR.working_days_between(date(2024, 1, 2), date(2023, 12, 29)) == -1
+    # a span beyond the running totals is walked (and capped)
+    far = DEFAULT_CALENDAR.working_days_between(date(2024, 1, 1), date(9999, 12, 31), at_most=5)
+    assert far == 6

@@ -50,6 +50,7 @@ class WorkingCalendar:
         self.extra_off: dict[date, str] = dict(days_off)
         self.extra_working: dict[date, str] = dict(working_days)
         self._working: dict[date, bool] = {}  # memo: the calendar does not change once built
+        self._prefix: dict[int, list[int]] = {}  # per year: working days in its first i days
         both = set(self.extra_off) & set(self.extra_working)
         if both:
             day = min(both)
@@ -125,11 +126,41 @@ class WorkingCalendar:
     def working_days_between(self, start: date, end: date, *, at_most: int | None = None) -> int:
         """Working days in (start, end]: how many working days from ``start`` until ``end``.
 
-        Negative when ``end`` is before ``start``. With ``at_most``, counting stops once the
-        count exceeds it (enough to answer "within N working days?" without walking months).
+        Negative when ``end`` is before ``start``. With ``at_most``, the answer is at most
+        ``at_most + 1`` (enough to answer "within N working days?").
+
+        Counted from per-year running totals (each year's days walked once, then two
+        look-ups), so a directive two years late costs what one due tomorrow costs; spans of
+        more than :data:`PREFIX_YEARS` years are walked day by day (stopping at ``at_most``).
         """
         if end < start:
             return -self.working_days_between(end, start)
+        if end.year - start.year <= PREFIX_YEARS:
+            count = self._through(end) - self._through(start)
+            count += sum(self._year(y)[-1] for y in range(start.year, end.year))
+            return count if at_most is None else min(count, at_most + 1)
+        return self._walk(start, end, at_most)
+
+    def _year(self, year: int) -> list[int]:
+        """[working days among the first i days of ``year``] for i = 0 … days in the year."""
+        prefix = self._prefix.get(year)
+        if prefix is None:
+            prefix = [0]
+            day = date(year, 1, 1)
+            while day.year == year:
+                prefix.append(prefix[-1] + self.is_working_day(day))
+                if day == date.max:
+                    break
+                day += timedelta(days=1)
+            self._prefix[year] = prefix
+        return prefix
+
+    def _through(self, day: date) -> int:
+        """Working days from 1 January of ``day``'s year through ``day``."""
+        return self._year(day.year)[day.timetuple().tm_yday]
+
+    def _walk(self, start: date, end: date, at_most: int | None) -> int:
+        """Working days in (start, end], one day at a time (``start`` <= ``end``)."""
         count = 0
         day = start
         while day < end:
@@ -154,5 +185,8 @@ def _entries(value: Any, path: Path) -> list[tuple[date, str]]:
             )
     return out
 
+
+#: Spans up to this many years are counted from per-year totals (see working_days_between).
+PREFIX_YEARS = 60
 
 DEFAULT_CALENDAR = WorkingCalendar()

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -504,7 +504,9 @@ class EngineBase:
             names[f"{role}_position"] = getattr(person, "position", None)
             names[f"{role}_display"] = self.display(who) if who else None
         directive = {
-            **asdict(record),
+            # one level: the values are what the record holds (asdict's deep copy of every
+            # nested value was most of the time of a dashboard page)
+            **{f.name: getattr(record, f.name) for f in fields(record)},
             **names,
             "extended": record.extended,
             "data_labels": self._data_labels(record),
@@ -520,9 +522,9 @@ class EngineBase:
             "recipient": assignee,
             "days_late": record.days_late,
             "working_days_left": (
-                max(0, self.calendar.working_days_between(today, record.due))
-                if record.due
-                else None
+                self.calendar.working_days_between(today, record.due)
+                if record.due and record.due > today
+                else (0 if record.due else None)
             ),
             "repeat_index": 1,
             "today": today,
