@@ -358,13 +358,16 @@ def _due_order(
         )
     if dated_only:  # a filter on the due date: nothing undated can match
         return dated.order_by(_D.c.due, _D.c.id).offset(offset).limit(limit)
+    # the parts pick ids only (their subqueries stay two columns wide); the page's rows are
+    # joined to them
     parts = [
-        dated.order_by(_D.c.due, _D.c.id).limit(n).subquery(),
-        undated.order_by(_D.c.id).limit(n).subquery(),
+        part.with_only_columns(_D.c.id, _D.c.due).order_by(*keys).limit(n).subquery()
+        for part, keys in ((dated, (_D.c.due, _D.c.id)), (undated, (_D.c.id,)))
     ]
-    both = sa.union_all(*(sa.select(*(p.c[name] for name in FIELDS)) for p in parts)).subquery()
+    both = sa.union_all(*(sa.select(p.c.id, p.c.due) for p in parts)).subquery()
     return (
-        sa.select(*(both.c[name] for name in FIELDS))
+        sa.select(*columns)
+        .join_from(_D, both, _D.c.id == both.c.id)
         .order_by(both.c.due.is_(None), both.c.due, both.c.id)
         .offset(offset)
         .limit(limit)
