@@ -161,6 +161,23 @@ def test_dashboard_pages_have_links(client: tuple[Engine, TestClient, str, str])
     assert http.get("/directives?page=abc").status_code == 200
 
 
+def test_dashboard_counts_up_to_a_cap(
+    client: tuple[Engine, TestClient, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the cap the list says "trên N" and asks for a filter; the pages cover the cap."""
+    from dondoc.web import dashboard
+
+    engine, http, board, _clerk = client  # 23 directives
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 20)
+    http.cookies.set("dondoc_token", board)
+    page = http.get("/directives").text
+    assert "Nhiệm vụ được giao (trên 20)" in page and "hãy lọc" in page
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 23)
+    page = http.get("/directives").text
+    assert "Nhiệm vụ được giao (23)" in page and "hãy lọc" not in page
+    assert engine.count_visible(BOARD, cap=5) == 5 and engine.count_visible(BOARD) == 23
+
+
 def test_cli_list_pages(tmp_path: Path, registry: WorkflowRegistry) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     engine = Engine(url, workflows=registry, clock=FakeClock(T0))
@@ -235,3 +252,22 @@ def test_sqlite_planner_statistics_follow_the_table(
     assert refresh_statistics(engine.db) is False  # 10 % more: not stale
     assert refresh_statistics(engine.db, force=True) is True
     engine.db.dispose()
+
+
+def test_a_bulk_import_refreshes_the_planner_statistics(engine: Engine) -> None:
+    """On either database, a bulk import of STATISTICS_FROM directives leaves the planner
+    statistics current (PostgreSQL's autovacuum would take minutes to notice)."""
+    from dondoc.store.schema import STATISTICS_FROM
+
+    engine.create_directives(BOARD, WF, [NewDirective(title="x")] * STATISTICS_FROM)
+    with engine.db.connect() as conn:
+        if engine.db.dialect.name == "postgresql":
+            analyzed = conn.exec_driver_sql(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'directives'"
+            ).scalar()
+            assert analyzed is not None
+        else:
+            stat = conn.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_directives_assignee'"
+            ).scalar()
+            assert stat is not None and int(stat.split()[0]) == STATISTICS_FROM

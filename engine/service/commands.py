@@ -73,7 +73,7 @@ class Commands(EngineBase):
             made = self._insert_many(sql, actor, compiled, items, now)
             out = [self._to_record(sql, d) for d in made]
         if self._host is None:  # (inside a host's transaction: at the next start)
-            refresh_statistics(self.db)  # a backlog import may have doubled the table
+            refresh_statistics(self.db, added=len(out))  # a backlog may have doubled the table
         return out
 
     def _insert_many(

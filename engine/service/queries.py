@@ -173,10 +173,11 @@ class Queries(EngineBase):
             self.viewer(actor), filters, after=after, limit=limit, offset=offset, order=order
         )
 
-    def count_visible(self, actor: Actor | None, **filters: Any) -> int:
-        """How many directives :meth:`visible_directives` would list without paging."""
+    def count_visible(self, actor: Actor | None, *, cap: int | None = None, **filters: Any) -> int:
+        """How many directives :meth:`visible_directives` would list without paging (no more
+        than ``cap`` when given: enough for page links, and flat in the table's size)."""
         with self._tx() as repo:
-            return repo.count(self._where(repo, self.viewer(actor), filters))
+            return repo.count(self._where(repo, self.viewer(actor), filters), cap)
 
     def get_visible(self, directive_id: int, actor: Actor) -> Directive:
         """A directive ``actor`` may see; NotFound otherwise (its existence is not revealed)."""

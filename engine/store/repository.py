@@ -258,9 +258,9 @@ class Repository:
             stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
         return [DirectiveState(*row) for row in self.s.execute(stmt)]
 
-    def count(self, where: Sequence[sa.ColumnElement[bool]]) -> int:
+    def count(self, where: Sequence[sa.ColumnElement[bool]], cap: int | None = None) -> int:
         self._sqlite_functions()
-        return int(self.s.scalar(count_query(where)) or 0)
+        return int(self.s.scalar(count_query(where, cap)) or 0)
 
     def grid(
         self, by: str, where: Sequence[sa.ColumnElement[bool]], basis: StatusBasis
