@@ -77,6 +77,8 @@ def test_published_version_is_used_by_new_directives_and_loaded_by_later_engines
     with later.db.begin() as conn:
         conn.execute(sa.text("UPDATE admin_events SET subject = 'unit_task v3'"))
     assert later.verify_admin_events() == ["admin event #1: does not match its chain"]
+    report = later.verify_audit()  # a full audit run checks the administrators' log too
+    assert not report.ok and "admin event #1: does not match its chain" in report.breaks
     later.db.dispose()
 
 

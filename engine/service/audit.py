@@ -172,6 +172,11 @@ class Audit(EngineBase):
                         )
         if ids is not None:
             n_directives = max(n_directives, len(ids))
+        if full:  # the administrators' log (published workflows, scheduled reports)
+            from .publishing import admin_chain_problems, read_admin_events
+
+            with self._tx() as repo:
+                breaks.extend(admin_chain_problems(read_admin_events(repo.s)))
         return AuditReport(n_directives, n_events, tuple(breaks))
 
     def audit_checkpoint(

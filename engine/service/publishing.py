@@ -166,22 +166,12 @@ class Publishing(EngineBase):
     def admin_events(self) -> list[AdminEvent]:
         """The administrators' log, oldest first."""
         with self._tx() as repo:
-            rows = repo.s.scalars(sa.select(AdminEventRow).order_by(AdminEventRow.seq))
-            return [
-                AdminEvent(r.seq, r.at, r.actor, r.action, r.subject, dict(r.payload), r.hash)
-                for r in rows
-            ]
+            return read_admin_events(repo.s)
 
     def verify_admin_events(self) -> list[str]:
-        """Problems in the administrators' log (a broken chain, an edited row); [] when intact."""
-        problems: list[str] = []
-        prev = GENESIS
-        for n, e in enumerate(self.admin_events(), 1):
-            expected = _admin_hash(prev, e.seq, e.at, e.actor, e.action, e.subject, e.payload)
-            if e.seq != n or e.hash != expected:
-                problems.append(f"admin event #{e.seq}: does not match its chain")
-            prev = e.hash
-        return problems
+        """Problems in the administrators' log (a broken chain, an edited row); [] when intact.
+        ``verify_audit`` (a full run) checks it too."""
+        return admin_chain_problems(self.admin_events())
 
     @staticmethod
     def _admin_event(
@@ -210,6 +200,25 @@ class Publishing(EngineBase):
                 hash=_admin_hash(prev, seq, at, actor, action, subject, payload),
             )
         )
+
+
+def read_admin_events(session: Any) -> list[AdminEvent]:
+    rows = session.scalars(sa.select(AdminEventRow).order_by(AdminEventRow.seq))
+    return [
+        AdminEvent(r.seq, r.at, r.actor, r.action, r.subject, dict(r.payload), r.hash) for r in rows
+    ]
+
+
+def admin_chain_problems(events: list[AdminEvent]) -> list[str]:
+    """Each event must follow the previous one (seq 1, 2, …) and hash to its stored hash."""
+    problems: list[str] = []
+    prev = GENESIS
+    for n, e in enumerate(events, 1):
+        expected = _admin_hash(prev, e.seq, e.at, e.actor, e.action, e.subject, e.payload)
+        if e.seq != n or e.hash != expected:
+            problems.append(f"admin event #{e.seq}: does not match its chain")
+        prev = e.hash
+    return problems
 
 
 def _admin_hash(
