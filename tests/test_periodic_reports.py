@@ -159,3 +159,32 @@ def test_cli_schedule_and_runs(tmp_path: Path) -> None:
         "bao-cao-1-2024-Q2.docx",
         "bao-cao-1-2024-Q2.xlsx",
     ]
+
+
+def test_produced_reports_on_the_statistics_page_and_the_api(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from dondoc.web.api import create_app
+
+    engine, _machine, _sid = run_office(f"sqlite:///{tmp_path / 'web.db'}")
+    board = engine.create_token("thang", roles=["reviewer"])
+    luyen = engine.create_token("luyen", unit="Thanh tra Sở")
+    client = TestClient(create_app(engine))
+    r = client.get("/api/periodic-reports", headers={"Authorization": f"Bearer {board}"})
+    (run,) = r.json()
+    assert (run["period"], run["period_label"], run["produced_on"]) == (
+        "2024-Q2",
+        "quý II/2024",
+        "2024-06-17",
+    )
+    assert run["totals"]["total"] == 4 and set(run["files"]) == {"docx", "xlsx"}
+    f = client.get(run["files"]["xlsx"], headers={"Authorization": f"Bearer {board}"})
+    assert f.status_code == 200 and f.content == engine.report_file(run["id"], "xlsx")
+    denied = client.get("/api/periodic-reports", headers={"Authorization": f"Bearer {luyen}"})
+    assert denied.status_code == 403
+    client.cookies.set("dondoc_token", board)
+    page = client.get("/stats").text
+    assert 'id="periodic"' in page and "quý II/2024" in page and "17/06/2024" in page
+    client.cookies.set("dondoc_token", luyen)
+    assert 'id="periodic"' not in client.get("/stats").text
+    engine.db.dispose()

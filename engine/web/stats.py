@@ -18,6 +18,7 @@ from ..deadlines.periods import DEFAULT_CUTOFF_DAY, Period
 from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
+from .reports_api import may_read, produced
 
 STATUS_COLOURS = {
     "completed_on_time": "#2e7d32",
@@ -30,6 +31,8 @@ STATUS_COLOURS = {
 }
 #: How many recent periods of each kind the page offers (any other is typed in the address).
 RECENT = {"month": 12, "quarter": 6, "half": 4, "year": 3}
+#: How many produced periodic reports the page lists (newest first).
+RECENT_REPORTS = 12
 PERIOD_HELP = (
     "Không đọc được kỳ báo cáo: dùng 2024-06 (tháng), 2024-Q2 (quý), 2024-H1 (6 tháng) "
     "hoặc 2024 (năm)."
@@ -95,6 +98,7 @@ def install(app: FastAPI, engine: Engine, auth: Any, page: Callable[..., Respons
         if nd09 and scope is not None:
             other["nd09"] = "1"
         choices = period_choices(local_date(engine.clock.now()))
+        periodic = produced(engine)[:RECENT_REPORTS] if may_read(who) else []
         chosen = str(scope.period) if scope else ""
         return page(
             "stats",
@@ -119,6 +123,7 @@ def install(app: FastAPI, engine: Engine, auth: Any, page: Callable[..., Respons
                 else None
             ),
             period_error=error,
+            periodic=periodic,
             report_query=urlencode(query),
             other_query=urlencode(other),
         )
