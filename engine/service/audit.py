@@ -282,8 +282,9 @@ def _directive_row(raw: Sequence[Any]) -> dict[str, Any]:
     for name in _INSTANTS:
         row[name] = _instant(row[name])
     for name in _JSON:
-        if isinstance(row[name], str | bytes):
-            row[name] = json.loads(row[name])
+        value = row[name]
+        if isinstance(value, str | bytes):
+            row[name] = {} if value == "{}" else [] if value == "[]" else json.loads(value)
     return row
 
 
