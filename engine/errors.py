@@ -1,5 +1,8 @@
 """The one error hierarchy of dondoc.
 
+Messages are written for the clerk or administrator who caused them (Vietnamese); the facts
+stay in English-named attributes for programs.
+
 Every error a user can cause (a bad workflow file, a deadline phrase we cannot read, a trigger
 fired by the wrong person…) is a subclass of :class:`DondocError`. Each keeps the facts it is
 about as attributes and builds its message from them, so adapters (CLI, HTTP) can map them to
@@ -38,7 +41,7 @@ class WorkflowError(DondocError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: list[Problem] = sorted(set(problems))
-        super().__init__("\n".join(str(p) for p in self.problems) or "invalid workflow")
+        super().__init__("\n".join(str(p) for p in self.problems) or "quy trình không hợp lệ")
 
 
 class DeadlineError(DondocError):
@@ -49,7 +52,18 @@ class DeadlineError(DondocError):
     def __init__(self, text: str, reason: str) -> None:
         self.text = text
         self.reason = reason
-        super().__init__(f"cannot read deadline {text!r}: {reason}")
+        super().__init__(f"không đọc được thời hạn {text!r}: {reason}")
+
+
+#: What a clerk calls each kind of thing that may be missing.
+NOUNS = {
+    "directive": "nhiệm vụ",
+    "workflow": "quy trình",
+    "template": "mẫu văn bản",
+    "explanation": "yêu cầu giải trình",
+    "person": "người",
+    "token": "mã truy cập",
+}
 
 
 class NotFound(DondocError):
@@ -58,7 +72,8 @@ class NotFound(DondocError):
     def __init__(self, kind: str, key: object) -> None:
         self.kind = kind
         self.key = key
-        super().__init__(f"{kind} {key!r} not found")
+        shown = f"#{key}" if isinstance(key, int) else repr(key)
+        super().__init__(f"không tìm thấy {NOUNS.get(kind, kind)} {shown}")
 
 
 class PermissionDenied(DondocError):
@@ -73,10 +88,10 @@ class PermissionDenied(DondocError):
         self.trigger = trigger
         self.required = tuple(required)
         self.held = tuple(held)
-        need = ", ".join(self.required) or "(nobody)"
-        have = ", ".join(self.held) or "no role"
+        need = ", ".join(self.required) or "(không ai)"
+        have = ", ".join(self.held) or "không có vai trò nào"
         super().__init__(
-            f"{actor} may not fire {trigger!r}: it needs one of [{need}], {actor} has {have}"
+            f"{actor} không có quyền '{trigger}': cần một trong [{need}], đang có: {have}"
         )
 
 
@@ -93,9 +108,9 @@ class InvalidTransition(DondocError):
         self.allowed = tuple(allowed)
         self.reason = reason
         if reason is None:
-            ok = ", ".join(self.allowed) or "none (the directive is closed)"
-            reason = f"not allowed in state {state!r}; allowed triggers: {ok}"
-        super().__init__(f"cannot fire {trigger!r}: {reason}")
+            ok = ", ".join(self.allowed) or "không lệnh nào (nhiệm vụ đã đóng)"
+            reason = f"không được phép ở trạng thái '{state}'; các lệnh được phép lúc này: {ok}"
+        super().__init__(f"không thực hiện được '{trigger}': {reason}")
 
 
 class PayloadError(DondocError):
@@ -105,7 +120,7 @@ class PayloadError(DondocError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(f"payload field {field!r}: {message}")
+        super().__init__(f"trường '{field}': {message}")
 
 
 class ConflictError(DondocError):
@@ -117,7 +132,7 @@ class ConflictError(DondocError):
         self.directive_id = directive_id
         extra = f" ({detail})" if detail else ""
         super().__init__(
-            f"directive {directive_id} was changed by another command; reload and retry{extra}"
+            f"nhiệm vụ #{directive_id} vừa được người khác thay đổi: tải lại rồi thử lại{extra}"
         )
 
 

@@ -233,7 +233,7 @@ def test_create_requires_the_assigner_role(api: Api) -> None:
     assert (
         r.status_code == 422
         and r.json()["code"] == "validation_error"
-        and "deadline" in r.json()["message"]
+        and "thời hạn" in r.json()["message"]
     )
     r = api.post("/api/directives", api.board, json={**body, "workflow": "no_such"})
     assert r.status_code == 404

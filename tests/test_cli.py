@@ -53,7 +53,7 @@ def test_graph_mermaid_and_dot() -> None:
     r = dondoc("graph", "remediation_self_assessment", "--format", "dot")
     assert r.returncode == 0 and "digraph" in r.stdout and "peripheries=2" in r.stdout
     r = dondoc("graph", "nope")
-    assert r.returncode == 3 and "not found" in r.stderr
+    assert r.returncode == 3 and "không tìm thấy" in r.stderr
 
 
 def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
@@ -82,9 +82,9 @@ def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
     did = str(json.loads(r.stdout)["id"])
     # out of order -> 5, wrong person -> 4, bad payload -> 2; each with a message, no traceback
     r = dondoc("directives", "fire", did, "accept", "--as", "thang", "--db", db)
-    assert r.returncode == 5 and "allowed triggers: start" in r.stderr
+    assert r.returncode == 5 and "các lệnh được phép lúc này: start" in r.stderr
     r = dondoc("directives", "fire", did, "start", "--as", "luyen", "--db", db)
-    assert r.returncode == 4 and "needs one of [assignee]" in r.stderr
+    assert r.returncode == 4 and "cần một trong [assignee]" in r.stderr
     r = dondoc(
         "directives",
         "fire",
@@ -180,7 +180,7 @@ def test_render_and_outbox_from_the_shell(tmp_path: Path) -> None:
     r = dondoc("render", "chasing_letter", "--directive", "1", "-o", str(pdf), "--db", db)
     assert r.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
     r = dondoc("render", "chasing_letter", "--directive", "99", "--format", "txt", "--db", db)
-    assert r.returncode == 3 and "not found" in r.stderr
+    assert r.returncode == 3 and "không tìm thấy" in r.stderr
     office.write_text("nam: x\n", encoding="utf-8")
     r = dondoc(
         "render",

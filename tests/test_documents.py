@@ -271,12 +271,12 @@ def test_template_escapes_fail_with_a_clear_error(tmp_path: Path, source: str) -
 
 def test_no_file_system_access_from_templates(tmp_path: Path) -> None:
     (tmp_path / "peek.txt.j2").write_text("{% include '/etc/passwd' %}\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="not found"):
+    with pytest.raises(TemplateError, match="không có mẫu văn bản"):
         Renderer(tmp_path).render_text("peek", {})
     (tmp_path / "up.txt.j2").write_text(
         "{% include '../../../../etc/passwd' %}\n", encoding="utf-8"
     )
-    with pytest.raises(TemplateError, match="not found"):
+    with pytest.raises(TemplateError, match="không có mẫu văn bản"):
         Renderer(tmp_path).render_text("up", {})
 
 

@@ -74,7 +74,7 @@ def test_nobody_approves_their_own_request_even_holding_the_deciding_role(
     assert "approve_extension" not in engine.allowed_triggers(d, member)
     with pytest.raises(SeparationOfDuties) as caught:
         engine.fire(d, "approve_extension", member, {"new_due": "2030-01-01"})
-    assert caught.value.excluded == "requester" and "separation of duties" in str(caught.value)
+    assert caught.value.excluded == "requester" and "tự quyết định yêu cầu của chính mình" in str(caught.value)
     assert engine.get(d).state == "extension_requested"
     # … nor rejects it (a decision too), nor accepts their own self-assessment
     with pytest.raises(SeparationOfDuties):

@@ -41,14 +41,14 @@ MAX_PHRASE_CHARS = 1_000  #: a deadline phrase
 def text_problem(value: str, max_chars: int) -> str | None:
     """Why ``value`` cannot be stored (too long, or a NUL character PostgreSQL refuses)."""
     if "\x00" in value:
-        return "must not contain the NUL character"
+        return "không được chứa ký tự NUL"
     if len(value) > max_chars:
-        return f"is {len(value)} characters long; at most {max_chars}"
+        return f"dài {len(value)} ký tự; tối đa {max_chars}"
     return None
 
 
 def year_problem(year: int) -> str | None:
     """Why a date in ``year`` is refused."""
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})"
+        return f"năm {year} nằm ngoài khoảng cho phép ({MIN_YEAR}-{MAX_YEAR})"
     return None

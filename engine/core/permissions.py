@@ -116,8 +116,8 @@ class SeparationOfDuties(PermissionDenied):
         self.excluded = excluded
         Exception.__init__(
             self,
-            f"{actor} may not fire {trigger!r}: it may not be fired by the directive's "
-            f"{excluded} (separation of duties: nobody decides their own request)",
+            f"{actor} không được thực hiện '{trigger}': người là {excluded} của nhiệm vụ không "
+            "được làm lệnh này (không ai tự quyết định yêu cầu của chính mình)",
         )
 
 

@@ -27,13 +27,12 @@ import yaml
 from ..errors import DeadlineError
 
 WEEKDAY_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @lru_cache(maxsize=64)
 def _vn_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
     """(holidays, make-up working Saturdays) of one year, from the holidays package."""
-    vn = holidays.country_holidays("VN", years=year)
+    vn = holidays.country_holidays("VN", years=year, language="vi")  # names a clerk reads
     days = {d: str(name) for d, name in vn.items() if d.year == year}
     workdays = frozenset(d for d in getattr(vn, "weekend_workdays", ()) if d.year == year)
     return days, workdays
@@ -54,7 +53,7 @@ class WorkingCalendar:
         both = set(self.extra_off) & set(self.extra_working)
         if both:
             day = min(both)
-            raise DeadlineError(str(day), "listed both as a day off and as a working day")
+            raise DeadlineError(str(day), "vừa là ngày nghỉ vừa là ngày làm việc")
 
     @classmethod
     def from_file(cls, path: str | Path) -> WorkingCalendar:
@@ -63,9 +62,9 @@ class WorkingCalendar:
         try:
             raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise DeadlineError(str(p), f"cannot read calendar overrides: {exc}") from None
+            raise DeadlineError(str(p), f"không đọc được tệp lịch nghỉ, làm bù: {exc}") from None
         if not isinstance(raw, dict) or set(raw) - {"days_off", "working_days"}:
-            raise DeadlineError(str(p), "expected a mapping with 'days_off' and/or 'working_days'")
+            raise DeadlineError(str(p), "cần một bảng có 'days_off' và/hoặc 'working_days'")
         return cls(_entries(raw.get("days_off"), p), _entries(raw.get("working_days"), p))
 
     def holiday_name(self, day: date) -> str | None:
@@ -93,13 +92,13 @@ class WorkingCalendar:
         return day not in holidays_
 
     def why_not_working(self, day: date) -> str | None:
-        """None for a working day; otherwise e.g. 'a Sunday' or 'a public holiday (Quốc khánh)'."""
+        """None for a working day; otherwise e.g. 'Chủ nhật' or 'ngày nghỉ lễ (Quốc khánh)'."""
         if self.is_working_day(day):
             return None
         name = self.holiday_name(day)
         if name is not None:
-            return f"a public holiday ({name})"
-        return f"a {WEEKDAY_EN[day.weekday()]}"
+            return f"ngày nghỉ lễ ({name})" if name else "ngày nghỉ"
+        return WEEKDAY_VI[day.weekday()]
 
     def next_working_day(self, day: date) -> date:
         """``day`` itself if it is a working day, else the first working day after it."""
@@ -181,7 +180,7 @@ def _entries(value: Any, path: Path) -> list[tuple[date, str]]:
             out.append((item["date"], str(item.get("name", ""))))
         else:
             raise DeadlineError(
-                str(path), f"bad calendar entry {item!r}; expected {{date: YYYY-MM-DD, name: …}}"
+                str(path), f"mục lịch không hợp lệ {item!r}; cần dạng {{date: YYYY-MM-DD, name: …}}"
             )
     return out
 

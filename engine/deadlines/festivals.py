@@ -49,7 +49,7 @@ def _lunar(key: str, year: int) -> date:
     }[key]
     day, _ = method(year)
     if day is None:
-        raise DeadlineError(str(year), f"the lunar calendar has no date for {year}")
+        raise DeadlineError(str(year), f"âm lịch không có ngày này cho năm {year}")
     return day
 
 
@@ -73,7 +73,7 @@ def can_chi_year(stem: str, branch: str, near: int) -> int:
     branch = BRANCH_SPELLINGS.get(branch, branch)
     s, b = STEMS.index(stem), BRANCHES.index(branch)
     if (s - b) % 2:
-        raise DeadlineError(f"{stem} {branch}", "no year has this can-chi name")
+        raise DeadlineError(f"{stem} {branch}", "không có năm nào mang tên can chi này")
     # year ≡ s + 4 (mod 10) and ≡ b + 4 (mod 12)
     candidates = [y for y in range(near - 30, near + 31) if (y - 4) % 10 == s and (y - 4) % 12 == b]
     return min(candidates, key=lambda y: (abs(y - near), -y))

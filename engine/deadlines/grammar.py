@@ -51,7 +51,7 @@ class Ctx:
         "năm sau/tới" the next year, "năm nay" this one."""
         m = _DATE_RX.match(text.strip())
         if not m:  # pragma: no cover - callers only pass DATE matches
-            raise DeadlineError(text, "not a date")
+            raise DeadlineError(text, "không phải là một ngày")
         d, mo = int(m["d1"] or m["d2"]), int(m["m1"] or m["m2"])
         y, rel = m["y1"] or m["y2"], m["r1"] or m["r2"]
         if rel is not None:
@@ -61,7 +61,7 @@ class Ctx:
             try:
                 return date(year, mo, d)
             except ValueError:
-                raise DeadlineError(text, f"there is no day {d:02d}/{mo:02d}/{year}") from None
+                raise DeadlineError(text, f"không có ngày {d:02d}/{mo:02d}/{year}") from None
         anchor = not_before or self.issued
         for year in range(anchor.year, anchor.year + 5):
             try:
@@ -70,14 +70,14 @@ class Ctx:
                 continue
             if candidate >= anchor:
                 return candidate
-        raise DeadlineError(text, f"there is no day {d:02d}/{mo:02d}")
+        raise DeadlineError(text, f"không có ngày {d:02d}/{mo:02d}")
 
     def month(
         self, month: str, year: str | None, *, not_before: date | None = None
     ) -> tuple[int, int]:
         mo = int(month)
         if not 1 <= mo <= 12:
-            raise DeadlineError(f"tháng {month}", "a month is 1-12")
+            raise DeadlineError(f"tháng {month}", "tháng phải từ 1 đến 12")
         if year is not None:
             return read_year(year), mo
         anchor = not_before or self.issued
@@ -109,8 +109,8 @@ class Ctx:
         if moved == end:
             return end, ()
         return moved, (
-            f"the period's last day {end:%d/%m/%Y} is {self.cal.why_not_working(end)}; "
-            f"it ends on the next working day {moved:%d/%m/%Y} (Civil Code art. 148)",
+            f"ngày cuối của thời hạn {end:%d/%m/%Y} là {self.cal.why_not_working(end)}; thời hạn "
+            f"kết thúc vào ngày làm việc tiếp theo {moved:%d/%m/%Y} (Điều 148 Bộ luật Dân sự)",
         )
 
 
@@ -136,7 +136,9 @@ def read_year(text: str) -> int:
     if len(text) <= 2:
         return 2000 + y
     if not FIRST_YEAR <= y <= LAST_YEAR:
-        raise DeadlineError(text, f"the year {text} is out of range ({FIRST_YEAR}-{LAST_YEAR})")
+        raise DeadlineError(
+            text, f"năm {text} nằm ngoài khoảng cho phép ({FIRST_YEAR}-{LAST_YEAR})"
+        )
     return y
 
 
@@ -217,10 +219,10 @@ def _period(m: re.Match[str], ctx: Ctx) -> Result:
     else:
         anchor = ctx.issued
         if event is None:
-            warnings = ("no start event is named; the period is counted from the issue date",)
+            warnings = ("không nêu mốc bắt đầu; thời hạn được tính từ ngày ban hành",)
         elif "nhận" in event:
             warnings = (
-                "the period runs from receipt; counted from the issue date (receipt date unknown)",
+                "thời hạn tính từ ngày nhận văn bản; chưa biết ngày nhận nên được tính từ ngày ban hành",
             )
     due, moved = ctx.period_end(anchor, n, unit)
     return Result(
@@ -233,7 +235,7 @@ def _date_range(m: re.Match[str], ctx: Ctx) -> Result:
     start = ctx.read_date(m["d1"])
     due = ctx.read_date(m["d2"], not_before=start)
     if due < start:
-        raise DeadlineError(m.group(0), "the range ends before it starts")
+        raise DeadlineError(m.group(0), "khoảng thời gian kết thúc trước khi bắt đầu")
     return Result(due, start, rule="từ ngày D1 đến ngày D2")
 
 
@@ -244,7 +246,9 @@ def _date_range(m: re.Match[str], ctx: Ctx) -> Result:
 def _monthly_window(m: re.Match[str], ctx: Ctx) -> Result:
     d1, d2 = int(m["d1"]), int(m["d2"])
     if not 1 <= d1 <= d2 <= 31:
-        raise DeadlineError(m.group(0), "a monthly window is day 1-31 to a later day")
+        raise DeadlineError(
+            m.group(0), "khoảng trong tháng phải từ một ngày 1-31 đến một ngày sau đó"
+        )
     rec = Recurrence("monthly", d2)
     return Result(rec.next_due(ctx.issued), recurrence=rec, rule="monthly window: by its last day")
 
@@ -258,11 +262,11 @@ def _month_range(m: re.Match[str], ctx: Ctx) -> Result:
     m1 = int(m["mo1"])
     y1 = read_year(m["y1"]) if m["y1"] else (y2 if m1 <= m2 else y2 - 1)
     if not 1 <= m1 <= 12:
-        raise DeadlineError(m.group(0), "a month is 1-12")
+        raise DeadlineError(m.group(0), "tháng phải từ 1 đến 12")
     start = date(y1, m1, 1)
     due = last_day(y2, m2)
     if due < start:
-        raise DeadlineError(m.group(0), "the range ends before it starts")
+        raise DeadlineError(m.group(0), "khoảng thời gian kết thúc trước khi bắt đầu")
     return Result(due, start, rule="từ tháng M1 đến hết tháng M2")
 
 
@@ -398,10 +402,10 @@ def _year_rule(m: re.Match[str], ctx: Ctx) -> Result:
 
 def _day_before(day: int, before: bool, text: str) -> int:
     if not 1 <= day <= 31:
-        raise DeadlineError(text, "a day of the month is 1-31")
+        raise DeadlineError(text, "ngày trong tháng phải từ 1 đến 31")
     if before:
         if day == 1:
-            raise DeadlineError(text, f"'{text}' has no day before it in the same month")
+            raise DeadlineError(text, f"'{text}' không có ngày nào trước nó trong cùng tháng")
         return day - 1
     return day
 
@@ -432,7 +436,7 @@ def _day_of_year(m: re.Match[str], before: bool) -> date:
     try:
         d = date(2024, int(m["mo"]), int(m["dd"]))  # a leap year accepts 29/02
     except ValueError:
-        raise DeadlineError(m.group(0), "no such day of the year") from None
+        raise DeadlineError(m.group(0), "không có ngày này trong năm") from None
     return d - timedelta(days=1) if before else d
 
 
@@ -526,7 +530,7 @@ def _named_day(m: re.Match[str], ctx: Ctx) -> Result:
         if year is not None and named != year:
             raise DeadlineError(
                 m.group(0),
-                f"{m['stem']} {m['branch']} is {named} ({can_chi_name(named)}), not {year}",
+                f"{m['stem']} {m['branch']} là năm {named} ({can_chi_name(named)}), không phải {year}",
             )
         year = named
     day = festival_day(name, year) if year is not None else next_festival_day(name, ctx.issued)

@@ -109,10 +109,10 @@ DIRECTIVE = re.compile(
 )
 
 EXPECTED = (
-    "expected a deadline such as 'trước ngày 01/07/2024', 'chậm nhất ngày 20.7.2020', "
+    "cần một thời hạn như 'trước ngày 01/07/2024', 'chậm nhất ngày 20.7.2020', "
     "'trong tháng 4/2024', 'quý II/2024', 'trong 15 ngày làm việc kể từ ngày ký', "
     "'trước ngày 20 hàng tháng', 'trước Tết Nguyên đán', 'ngay sau khi …', "
-    "or a standing duty ('thường xuyên', 'kịp thời')"
+    "hoặc một nhiệm vụ thường xuyên ('thường xuyên', 'kịp thời')"
 )
 
 
@@ -195,7 +195,7 @@ def _scan(norm: str, ctx: Ctx, text: str) -> list[_Match]:
             try:
                 found.append((m.start(), m.end(), handler(m, ctx), name))
             except DeadlineError as exc:
-                raise DeadlineError(text, f"{exc.reason} (in {exc.text!r})") from None
+                raise DeadlineError(text, f"{exc.reason} (ở {exc.text!r})") from None
     return _purpose_filter(norm, _outermost(found))
 
 
@@ -244,7 +244,7 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
     cal = calendar or DEFAULT_CALENDAR
     norm = normalize(text)
     if not norm:
-        raise DeadlineError(text, "the text is empty; " + EXPECTED)
+        raise DeadlineError(text, "văn bản trống; " + EXPECTED)
     kept = _scan(norm, Ctx(issued, cal), text)
     due_matches = [f for f in kept if f[2].due is not None]
     if not due_matches:
@@ -259,7 +259,7 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
         if STANDING.search(norm):
             warnings: tuple[str, ...] = ()
             if "theo định kỳ" in norm:
-                warnings = ("periodic ('theo định kỳ') but the period is not stated: set it",)
+                warnings = ("làm 'theo định kỳ' nhưng chưa nêu chu kỳ: hãy đặt chu kỳ",)
             return Deadline(text, None, None, None, warnings, None, "standing duty: no deadline")
         raise DeadlineError(text, EXPECTED)
     chosen = min(due_matches, key=lambda f: _rank(norm, f))
@@ -269,7 +269,7 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
     if others_due:
         shown = ", ".join(sorted(d.strftime("%d/%m/%Y") for d in others_due if d))
         warnings_l.append(
-            f"the text has several deadlines; {result.due:%d/%m/%Y} was used (others: {shown})"
+            f"văn bản có nhiều thời hạn; đã dùng {result.due:%d/%m/%Y} (các thời hạn khác: {shown})"
         )
     assert result.due is not None
     start = result.start
@@ -282,11 +282,9 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
         start = starts[0] if starts else None
     why = cal.why_not_working(result.due)
     if why is not None and result.recurrence is None:
-        warnings_l.append(f"the due date {result.due:%d/%m/%Y} is {why}")
+        warnings_l.append(f"hạn {result.due:%d/%m/%Y} rơi vào {why}")
     if result.due < issued:
-        warnings_l.append(
-            f"the due date {result.due:%d/%m/%Y} is before the issue date {issued:%d/%m/%Y}"
-        )
+        warnings_l.append(f"hạn {result.due:%d/%m/%Y} trước ngày ban hành {issued:%d/%m/%Y}")
     return Deadline(
         text,
         result.due,

@@ -402,12 +402,12 @@ class Renderer:
         """The Word template of ``template_id``: the admin folder's, else the bundled one."""
         name = template_id + DOCX_SUFFIX
         if "/" in template_id or "\\" in template_id or template_id.startswith("."):
-            raise TemplateNotFound(name, "template not found")
+            raise TemplateNotFound(name, "không có mẫu văn bản này")
         for folder in self.dirs:
             path = folder / name
             if path.is_file():
                 return path
-        raise TemplateNotFound(name, "template not found (Word templates are <id>.docx)")
+        raise TemplateNotFound(name, "không có mẫu văn bản này (mẫu Word là <id>.docx)")
 
     def render_docx(self, template_id: str, context: Mapping[str, Any]) -> bytes:
         """Render ``<id>.docx`` (a Word document with Jinja2 tags) to .docx bytes."""
@@ -445,7 +445,7 @@ class Renderer:
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound:
-            raise TemplateNotFound(name, "template not found") from None
+            raise TemplateNotFound(name, "không có mẫu văn bản này") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 exc.filename or name, exc.message or "syntax error", exc.lineno

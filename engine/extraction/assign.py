@@ -178,7 +178,7 @@ def read_deadline(text: str, issued: date | None) -> tuple[Deadline | None, list
         a, b = (parse_deadline(text, probe) for probe in PROBES)
     except DeadlineError:
         return None, [NO_DEADLINE]
-    warnings = tuple(w for w in a.warnings if "issue date" not in w)
+    warnings = tuple(w for w in a.warnings if "ngày ban hành" not in w)
     if (a.due, a.start) == (b.due, b.start):
         return replace(a, warnings=warnings), []
     unplaced = (
