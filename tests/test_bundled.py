@@ -147,3 +147,27 @@ def test_the_whole_workflows_in_docs_validate_and_clash_with_no_bundled_id(
         path.write_text(block, encoding="utf-8")
         result = CliRunner().invoke(app, ["validate", str(path)])
         assert result.exit_code == 0, result.output
+
+
+VIETNAMESE = re.compile(r"[À-ỹĐđ]")  # a letter only Vietnamese (among what we ship) writes
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_name_a_clerk_reads_has_a_vietnamese_label(path: Path) -> None:
+    """Issue 17: timelines, the demo and the CLI show labels, never ids like
+    'remind_before_due' — so every state, trigger, timer, role and payload field of a
+    bundled workflow has a Vietnamese label."""
+    spec = load_workflow_file(path).spec
+    named = [
+        *((f"state {s.id}", s.label) for s in spec.states),
+        *((f"trigger {t.trigger}", t.label) for t in spec.transitions),
+        *((f"timer {t.id}", t.label) for t in spec.timers),
+        *((f"role {r}", s.label) for r, s in spec.roles.items()),
+        *(
+            (f"field {t.trigger}.{name}", f.label)
+            for t in spec.transitions
+            for name, f in (t.payload or {}).items()
+        ),
+    ]
+    missing = [what for what, label in named if not label or not VIETNAMESE.search(label)]
+    assert missing == []

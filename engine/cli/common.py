@@ -74,9 +74,7 @@ def _print_json(value: Any) -> None:
 
 
 def _directive_table(items: list[Directive]) -> Table:
-    table = Table(show_lines=False)
-    for col in ("id", "tiêu đề", "trạng thái", "chủ trì", "người thực hiện", "hạn", "%"):
-        table.add_column(col)
+    table = text_table("id", "tiêu đề", "trạng thái", "chủ trì", "người thực hiện", "hạn", "%")
     for d in items:
         due = d.due.strftime("%d/%m/%Y") if d.due else "—"
         table.add_row(
@@ -98,3 +96,12 @@ def _parse_date(text: str | None, field: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise errors.PayloadError(field, f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def text_table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells wrap at word boundaries within the terminal's width and fold a
+    word too long for its column: nothing a clerk reads (a title, a name) is cut off."""
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table

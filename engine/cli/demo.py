@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from ..clock import VN_TZ, FakeClock
 from ..core.actors import Actor
@@ -28,6 +27,7 @@ from ..documents.office import Office
 from ..errors import DondocError
 from ..service.engine import Engine, FiredTimer, NewDirective
 from ..testing import TimeMachine
+from .common import text_table
 
 DOC_NUMBER = "/TB-STTTT"  # the number was left blank on the document itself
 DOC_DATE = date(2024, 3, 18)
@@ -264,7 +264,7 @@ def run_demo(
 
     def short(directive_id: int) -> str:
         title = titles.get(directive_id, "")
-        return f"#{directive_id} {title if len(title) <= 60 else title[:59].rstrip() + '…'}"
+        return f"#{directive_id} {title}"  # whole: the console wraps at the terminal's width
 
     def on_event(item: FiredTimer | Directive) -> None:
         if isinstance(item, Directive):
@@ -321,7 +321,7 @@ def run_demo(
     machine.advance_to(until)
 
     out.rule(f"Tình hình thực hiện đến {stamp()}")
-    grid_table = Table("Đơn vị")
+    grid_table = text_table("Đơn vị")
     shown = [s for s in Status if s is not Status.CANCELLED]
     for s in shown:
         grid_table.add_column(s.label, justify="right")
@@ -329,11 +329,11 @@ def run_demo(
     for r in engine.statistics():
         grid_table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
     out.print(grid_table)
-    people = Table("Người thực hiện", "Nhiệm vụ", "Trạng thái", "Hạn", "Đánh giá")
+    people = text_table("Người thực hiện", "Nhiệm vụ", "Trạng thái", "Hạn", "Đánh giá")
     for d in engine.directives():
         people.add_row(
             name(d.assignee),
-            d.title[:55],
+            d.title,
             d.state_label,
             d.due.strftime("%d/%m/%Y") if d.due else "—",
             d.status_label,

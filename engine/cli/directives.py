@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .. import errors
-from ..clock import VN_TZ
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.phrases import parse_deadline
 from ..deadlines.status import Status
 from ..service.engine import DEFAULT_DB, NewDirective
+from ..web.timeline import readable  # plain Python: the dashboard's readable timeline
 from .common import (
     AsOpt,
     DbOpt,
@@ -34,7 +35,11 @@ from .common import (
     _print_json,
     err,
     out,
+    text_table,
 )
+
+#: The heading of the first column of ``dondoc stats --by …``.
+BY_LABELS = {"lead_unit": "Đơn vị chủ trì", "assignee": "Người thực hiện", "workflow": "Quy trình"}
 
 directives_app = typer.Typer(
     help="Create, list, fire and inspect directives.", no_args_is_help=True
@@ -92,7 +97,7 @@ def directives_create(
     if as_json:
         _print_json(asdict(d))
     else:
-        out.print(f"created directive {d.id} ({d.state_label})")
+        out.print(f"đã tạo nhiệm vụ #{d.id} ({d.state_label})")
 
 
 @directives_app.command("list")
@@ -148,21 +153,24 @@ def directives_show(
     if as_json:
         _print_json({"directive": asdict(d), "history": [asdict(e) for e in hist]})
         return
-    out.print(f"[bold]#{d.id} {d.title}[/bold]")
-    out.print(f"  trạng thái: {d.state_label} ({d.state}), tiến độ {d.progress}%")
-    out.print(f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {d.assignee or '—'}")
+    out.print(Text(f"#{d.id} {d.title}", style="bold"))
+    out.print(f"  trạng thái: {d.state_label}, tiến độ {d.progress}%", markup=False)
+    out.print(f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {d.assignee or '—'}", markup=False)
     if d.due:
         out.print(f"  hạn: {d.due:%d/%m/%Y}" + (f"  ({d.due_text})" if d.due_text else ""))
-    table = Table("#", "lúc", "ai", "vai trò", "sự kiện", "từ → đến")
-    for e in hist:
-        table.add_row(
-            str(e.seq),
-            e.at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"),
-            e.actor,
-            e.role or "",
-            e.trigger or e.kind,
-            f"{e.from_state or ''} → {e.to_state or ''}",
-        )
+    # The workflow's labels for states, triggers, timers and roles, as the dashboard shows them
+    spec = engine.workflows.get(d.workflow, d.workflow_version).spec
+    table = Table()
+    table.add_column("lúc", no_wrap=True)  # dd/mm/yyyy hh:mm stays on one line
+    for column in ("ai", "vai trò", "sự kiện", "ghi chú"):
+        table.add_column(column, overflow="fold")
+    for entry in readable(hist, spec, engine.directory):
+        when = entry.at.strftime("%d/%m/%Y %H:%M")
+        if entry.count > 1 and entry.last is not None:
+            when += f" → {entry.last:%d/%m/%Y %H:%M}"
+        text = f"{entry.count} lần: {entry.text}" if entry.count > 1 else entry.text
+        role = "" if entry.role in (None, "system") else entry.role  # "Hệ thống" says it
+        table.add_row(when, entry.who, role, text, entry.note or "")
     out.print(table)
 
 
@@ -202,7 +210,7 @@ def directives_fire(
     if as_json:
         _print_json(asdict(d))
     else:
-        out.print(f"directive {d.id}: {d.state_label} ({d.state}), tiến độ {d.progress}%")
+        out.print(f"nhiệm vụ #{d.id}: {d.state_label}, tiến độ {d.progress}%", markup=False)
 
 
 def deadline(
@@ -243,7 +251,7 @@ def stats(
             ]
         )
         return
-    table = Table(by)
+    table = text_table(BY_LABELS.get(by, by))
     shown = [s for s in Status if s is not Status.CANCELLED]
     for s in shown:
         table.add_column(s.label, justify="right")

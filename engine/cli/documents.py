@@ -29,6 +29,7 @@ from .common import (
     _print_json,
     err,
     out,
+    text_table,
 )
 
 
@@ -178,7 +179,7 @@ def _print_extraction(result: Any) -> None:
     out.print(f"  {h.describe()}", markup=False)
     for w in h.warnings:
         out.print(f"  [yellow]! {w}[/yellow]")
-    table = Table("#", "nhiệm vụ", "đơn vị / người", "hạn", "tin cậy", "cần xem")
+    table = text_table("#", "nhiệm vụ", "đơn vị / người", "hạn", "tin cậy", "cần xem")
     for i, d in enumerate(result.drafts):
         who = " / ".join(x for x in (d.unit, d.assignee, d.concerns) if x) or "—"
         due = (
@@ -187,8 +188,8 @@ def _print_extraction(result: Any) -> None:
             else ("từ " + d.start.strftime("%d/%m/%Y") if d.start else "—")
         )
         if d.event and not d.due:
-            due = f"khi: {d.event}"[:40]  # relative to an event: no date until it happens
-        table.add_row(str(i), d.text[:90], who, due, f"{d.confidence:.2f}", "; ".join(d.flags)[:60])
+            due = f"khi: {d.event}"  # relative to an event: no date until it happens
+        table.add_row(str(i), d.text, who, due, f"{d.confidence:.2f}", "; ".join(d.flags))
     out.print(table)
 
 
@@ -228,7 +229,7 @@ def import_document(
         accept = [
             i
             for i, d in enumerate(result.drafts)
-            if typer.confirm(f"Tạo nhiệm vụ #{i}: {d.text[:70]}?", default=d.confidence >= 0.6)
+            if typer.confirm(f"Tạo nhiệm vụ #{i}: {d.text}?", default=d.confidence >= 0.6)
         ]
     parent, children = engine.import_drafts(
         _actor(who, roles, unit), result, workflow, accept=accept

@@ -116,7 +116,7 @@ def plan_key(plan: MigrationPlan) -> tuple[str, int, int]:
 
 def describe(item: MigrationItem) -> str:
     """One line for the administrator about one directive."""
-    head = f"#{item.directive_id} «{item.title[:60]}»"
+    head = f"#{item.directive_id} «{item.title}»"
     if not item.ok:
         return f"{head}: KHÔNG chuyển được — {item.reason}"
     parts = [f"{item.from_label} ({item.from_state}) → {item.to_label} ({item.to_state})"]

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from .. import errors
 from ..core.records import Directive, Explanation
@@ -28,6 +27,7 @@ from .common import (
     _parse_date,
     _print_json,
     out,
+    text_table,
 )
 
 explain_app = typer.Typer(
@@ -201,7 +201,7 @@ def units(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None, as_json: JsonOpt =
     if as_json:
         _print_json([asdict(r) for r in rows])
         return
-    table = Table(
+    table = text_table(
         "đơn vị", "chủ trì", "đang mở", "quá hạn", "phối hợp", "đã gửi", "chưa gửi", "quá hạn"
     )
     for r in rows:

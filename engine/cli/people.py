@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ..core.directory import SimpleDirectory
 from ..documents.office import Office
 from ..service.engine import DEFAULT_DB
-from .common import DbOpt, JsonOpt, WorkflowsOpt, _engine, _print_json, out
+from .common import DbOpt, JsonOpt, WorkflowsOpt, _engine, _print_json, out, text_table
 
 people_app = typer.Typer(help="The people directory kept with the database.", no_args_is_help=True)
 office_app = typer.Typer(help="The office profile kept with the database.", no_args_is_help=True)
@@ -58,7 +57,7 @@ def people_list(
         _print_json(directory.to_mapping())
         return
     heads = {v: k for k, v in directory.unit_heads.items()}
-    table = Table("mã đăng nhập", "họ và tên", "chức vụ", "đơn vị", "e-mail", "trưởng đơn vị")
+    table = text_table("mã đăng nhập", "họ và tên", "chức vụ", "đơn vị", "e-mail", "trưởng đơn vị")
     for pid in sorted(directory.people):
         who = directory.person(pid)
         table.add_row(

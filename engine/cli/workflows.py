@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from .. import errors
 from ..core.graph import to_dot, to_mermaid
 from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
 from ..service.base import DEFAULT_DB
-from .common import DbOpt, JsonOpt, WorkflowsOpt, _print_json, _registry, err, out
+from .common import DbOpt, JsonOpt, WorkflowsOpt, _print_json, _registry, err, out, text_table
 
 workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
 
@@ -137,7 +136,7 @@ def workflows_list(extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None
     if as_json:
         _print_json(rows)
         return
-    table = Table("workflow", "version", "title")
+    table = text_table("quy trình", "phiên bản", "tên")
     for r in rows:
         table.add_row(str(r["workflow"]), str(r["version"]), str(r["title"]))
     out.print(table)
