@@ -262,7 +262,7 @@ def test_workflows_and_validation(api: Api) -> None:
     )
     assert r.status_code == 200
     (problem,) = r.json()["problems"]
-    assert (problem["line"], r.json()["valid"]) == (9, False) and "did you mean 'e'" in problem[
+    assert (problem["line"], r.json()["valid"]) == (9, False) and "có phải 'e'" in problem[
         "message"
     ]
     good = bad.replace("dest: ee", "dest: e")

@@ -29,7 +29,7 @@ def test_validate_bundled_ok() -> None:
     r = dondoc("validate", *map(str, bundled_workflow_files()))
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count(".yaml  (") == len(bundled_workflow_files())
-    assert "ok  templates: chasing_letter, escalation, explanation_request, reminder" in r.stdout
+    assert "đạt  mẫu văn bản: chasing_letter, escalation, explanation_request, reminder" in r.stdout
     assert dondoc("validate").returncode == 0  # no argument: the bundled ones
 
 
@@ -42,7 +42,7 @@ def test_validate_broken_copy_reports_line_and_exits_1(tmp_path: Path) -> None:
     r = dondoc("validate", str(broken))
     assert r.returncode == 1
     assert f"{broken}:{n + 1}:" in r.stdout
-    assert "did you mean 'self_assessment_submitted'?" in r.stdout
+    assert "có phải 'self_assessment_submitted'?" in r.stdout
     assert "Traceback" not in r.stderr
 
 

@@ -288,7 +288,7 @@ def test_changed_workflow_needs_a_new_version(db_url: str, clock: FakeClock, tmp
     Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock).db.dispose()
     # … a changed label under the same version does.
     (folder / "same.yaml").write_text(src.replace("Đang khắc phục", "Đang sửa"), encoding="utf-8")
-    with pytest.raises(WorkflowError, match="give the changed definition a new version"):
+    with pytest.raises(WorkflowError, match="đặt số phiên bản mới cho định nghĩa đã sửa"):
         Engine(db_url, workflows=load_workflows(str(folder), bundled=False), clock=clock)
     # Bumping the version is fine, and directives of the old one still work from the stored source.
     v = load_workflows().get(WF).spec.version

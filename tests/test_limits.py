@@ -42,7 +42,7 @@ def test_alias_bomb_is_refused_in_bounded_memory() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert problem.startswith("w.yaml:") and "expands to more than" in problem
+    assert problem.startswith("w.yaml:") and "mở rộng ra quá" in problem
     assert peak < 64 * 1024 * 1024  # the unbounded loader needed gigabytes
 
 
@@ -51,16 +51,16 @@ def test_deep_nesting_too_many_aliases_and_size_are_refused_with_their_place(
 ) -> None:
     deep = "workflow: x\nstates: " + "[" * 5000 + "]" * 5000 + "\n"
     (problem,) = _problems(deep)
-    assert problem.startswith("w.yaml:2:") and "levels deep" in problem
+    assert problem.startswith("w.yaml:2:") and "lồng nhau quá" in problem
     many = "a: &a x\nb: [" + ", ".join(["*a"] * (limits.MAX_YAML_ALIASES + 1)) + "]\n"
     (problem,) = _problems(many)
-    assert "aliases" in problem
+    assert "bí danh" in problem
     huge = "# " + "x" * limits.MAX_YAML_BYTES + "\n"
     (problem,) = _problems(huge)
-    assert "bytes; at most" in problem
+    assert "byte; tối đa" in problem
     big = tmp_path / "big.yaml"
     big.write_text(huge, encoding="utf-8")
-    with pytest.raises(WorkflowError, match="at most"):
+    with pytest.raises(WorkflowError, match="tối đa"):
         load_workflow_file(big)
     # within the bounds, anchors and aliases still work
     ok = parse_workflow(
@@ -103,7 +103,7 @@ def test_alias_bomb_through_the_api(app: _App) -> None:
     r = app.post("/api/workflows/validate", app.admin, content=BOMB.encode())
     body = r.json()  # type: ignore[attr-defined]
     assert r.status_code == 200 and body["valid"] is False  # type: ignore[attr-defined]
-    assert "expands to more than" in body["problems"][0]["message"]
+    assert "mở rộng ra quá" in body["problems"][0]["message"]
     me = app.client.get("/api/me", headers={"Authorization": f"Bearer {app.admin}"})
     assert me.status_code == 200
 

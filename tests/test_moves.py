@@ -470,7 +470,7 @@ def test_moves_name_workflows_that_exist(tmp_path) -> None:  # type: ignore[no-u
     (p,) = info.value.problems
     assert (
         p.line == 13
-        and "unknown workflow 'specialst_task' (did you mean 'specialist_task'?)" in p.message
+        and "không có quy trình 'specialst_task' (có phải 'specialist_task'?)" in p.message
     )
     (tmp_path / "a.yaml").write_text(MINI.format(wid="a", child="b"), "utf-8")
     (tmp_path / "b.yaml").write_text(MINI.format(wid="b", child="a"), "utf-8")

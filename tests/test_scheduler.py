@@ -285,7 +285,7 @@ timers:
     (problem,) = info.value.problems
     assert (
         problem.line == 15
-        and "unknown template 'remnder' (did you mean 'reminder'?)" in problem.message
+        and "không có mẫu văn bản 'remnder' (có phải 'reminder'?)" in problem.message
     )
 
 

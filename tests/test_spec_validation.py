@@ -45,7 +45,7 @@ def test_problem_renders_as_path_line_column_message() -> None:
     with pytest.raises(WorkflowError) as info:
         parse_workflow(text, "wf.yaml")
     assert str(info.value.problems[0]).startswith("wf.yaml:9:")
-    assert "unknown state 'ee' (did you mean 'e'?)" in str(info.value)
+    assert "không có trạng thái 'ee' (có phải 'e'?)" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -84,9 +84,9 @@ transitions:
 
 
 def test_empty_and_non_mapping_documents() -> None:
-    with pytest.raises(WorkflowError, match="empty"):
+    with pytest.raises(WorkflowError, match="tệp trống"):
         parse_workflow("", "e.yaml")
-    with pytest.raises(WorkflowError, match="must be a mapping") as info:
+    with pytest.raises(WorkflowError, match="phải là một bảng") as info:
         parse_workflow("- a\n- b\n", "l.yaml")
     assert info.value.problems[0].line == 1
 
@@ -106,8 +106,8 @@ transitions:
     with pytest.raises(WorkflowError) as info:
         parse_workflow(text, "x.yaml")
     msgs = {(p.line, p.message) for p in info.value.problems}
-    assert (7, "exactly one state must be initial (found 2)") in msgs
-    assert any("at least one state must be final" in m for _, m in msgs)
+    assert (7, "phải có đúng một trạng thái đầu (initial), đang có 2") in msgs
+    assert any("phải có ít nhất một trạng thái cuối" in m for _, m in msgs)
 
 
 def test_leaving_a_final_state_is_refused() -> None:
@@ -126,7 +126,7 @@ transitions:
         parse_workflow(text, "x.yaml")
     (problem,) = info.value.problems
     assert problem.line == 10
-    assert "final; nothing may leave it" in problem.message
+    assert "trạng thái cuối; không lệnh nào được rời khỏi nó" in problem.message
 
 
 def test_extend_due_requires_new_due_date_field() -> None:
@@ -159,4 +159,4 @@ def test_several_files_collect_all_problems_and_refuse_duplicate_versions(tmp_pa
         load_workflow_files([bundled, copy, broken])
     paths = {p.path for p in info.value.problems}
     assert paths == {str(copy), str(broken)}
-    assert any("already defined" in p.message for p in info.value.problems)
+    assert any("đã được định nghĩa" in p.message for p in info.value.problems)

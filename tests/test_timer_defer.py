@@ -42,9 +42,9 @@ def test_a_guard_of_a_thousand_nots_is_refused_at_validation() -> None:
     with pytest.raises(WorkflowError) as caught:
         parse_workflow(WORKFLOW.replace("GUARD", deep), "deep.yaml")
     (problem,) = caught.value.problems
-    assert (problem.path, problem.line) == ("deep.yaml", 16) and "invalid guard" in problem.message
+    assert (problem.path, problem.line) == ("deep.yaml", 16) and "điều kiện (guard) không hợp lệ" in problem.message
     nested = "not " * 30 + "directive.progress"  # short, but deeper than the bound
-    with pytest.raises(WorkflowError, match="levels deep"):
+    with pytest.raises(WorkflowError, match="lồng nhau"):
         parse_workflow(WORKFLOW.replace("GUARD", nested), "deep.yaml")
 
 

@@ -78,12 +78,12 @@ def validate(
     if problems:
         for p in sorted(set(problems)):
             sys.stdout.write(f"{p}\n")
-        err.print(f"{len(set(problems))} problem(s) found")
+        err.print(f"{len(set(problems))} lỗi")
         raise typer.Exit(1)
     for lw in loaded:
-        out.print(f"ok  {lw.path}  ({lw.spec.workflow} v{lw.spec.version})")
+        out.print(f"đạt  {lw.path}  ({lw.spec.workflow} phiên bản {lw.spec.version})", markup=False)
     if used:
-        out.print(f"ok  templates: {', '.join(used)}")
+        out.print(f"đạt  mẫu văn bản: {', '.join(used)}", markup=False)
     people: SimpleDirectory | None = None
     if directory is not None:
         people = SimpleDirectory.from_file(directory)
@@ -114,7 +114,7 @@ def graph(
 ) -> None:
     """Print the state diagram of a workflow (Mermaid, or Graphviz DOT)."""
     if fmt not in ("mermaid", "dot"):
-        err.print(f"unknown format {fmt!r}; use mermaid or dot")
+        err.print(f"không có định dạng {fmt!r}; dùng mermaid hoặc dot")
         raise typer.Exit(2)
     spec = _registry(extra).get(workflow, version).spec
     sys.stdout.write(to_mermaid(spec) if fmt == "mermaid" else to_dot(spec))

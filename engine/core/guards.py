@@ -80,16 +80,16 @@ def compile_guard(text: str) -> Guard:
     :data:`~dondoc.core.limits.MAX_GUARD_DEPTH` levels of nesting, so evaluating it can
     neither recurse deeply nor take long."""
     if len(text) > MAX_GUARD_CHARS:
-        raise GuardSyntaxError(f"longer than {MAX_GUARD_CHARS} characters")
+        raise GuardSyntaxError(f"dài quá {MAX_GUARD_CHARS} ký tự")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise GuardSyntaxError(f"not a valid expression: {exc.msg}") from None
+        raise GuardSyntaxError(f"không phải biểu thức hợp lệ: {exc.msg}") from None
     except (RecursionError, MemoryError):
-        raise GuardSyntaxError(f"nested more than {MAX_GUARD_DEPTH} levels deep") from None
+        raise GuardSyntaxError(f"lồng nhau quá {MAX_GUARD_DEPTH} cấp") from None
     depth = _depth(tree)
     if depth > MAX_GUARD_DEPTH:
-        raise GuardSyntaxError(f"nested {depth} levels deep; at most {MAX_GUARD_DEPTH}")
+        raise GuardSyntaxError(f"lồng nhau {depth} cấp; tối đa {MAX_GUARD_DEPTH}")
     for node in ast.walk(tree):
         _check(node)
     return Guard(text, tree)
@@ -135,25 +135,27 @@ _ALLOWED = (
 
 def _check(node: ast.AST) -> None:
     if not isinstance(node, _ALLOWED):
-        raise GuardSyntaxError(f"{type(node).__name__} is not allowed in a guard")
+        raise GuardSyntaxError(f"không được dùng {type(node).__name__} trong điều kiện")
     if isinstance(node, ast.Name) and node.id not in NAMES and node.id not in CONSTANTS:
         if node.id in FUNCTIONS:
             return
-        raise GuardSyntaxError(f"unknown name {node.id!r}; a guard may use {', '.join(NAMES)}")
+        raise GuardSyntaxError(
+            f"không có tên {node.id!r}; điều kiện chỉ được dùng {', '.join(NAMES)}"
+        )
     if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-        raise GuardSyntaxError(f"attribute {node.attr!r} is not allowed (leading underscore)")
+        raise GuardSyntaxError(
+            f"không được dùng thuộc tính {node.attr!r} (bắt đầu bằng dấu gạch dưới)"
+        )
     if isinstance(node, ast.Subscript):
         if not isinstance(node.slice, ast.Constant):
-            raise GuardSyntaxError("subscripts must be constants, e.g. data['key']")
+            raise GuardSyntaxError("chỉ số phải là hằng, vd. data['key']")
         if isinstance(node.slice.value, str) and node.slice.value.startswith("_"):
-            raise GuardSyntaxError("keys with a leading underscore are not allowed")
+            raise GuardSyntaxError("không được dùng khóa bắt đầu bằng dấu gạch dưới")
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise GuardSyntaxError(
-                f"only these functions may be called: {', '.join(sorted(FUNCTIONS))}"
-            )
+            raise GuardSyntaxError(f"chỉ được gọi các hàm: {', '.join(sorted(FUNCTIONS))}")
         if node.keywords:
-            raise GuardSyntaxError("keyword arguments are not allowed")
+            raise GuardSyntaxError("không được dùng đối số có tên")
 
 
 def _lookup(container: Any, key: Any) -> Any:
@@ -174,9 +176,7 @@ def _check_size(op: ast.operator, a: Any, b: Any) -> None:
                 and len(seq) * max(n, 0) > MAX_GUARD_VALUE
             )
             if too_long:
-                raise GuardEvaluationError(
-                    f"the result would be longer than {MAX_GUARD_VALUE} items"
-                )
+                raise GuardEvaluationError(f"kết quả sẽ dài quá {MAX_GUARD_VALUE} phần tử")
 
 
 def _eval(node: ast.AST, scope: Mapping[str, Any]) -> Any:

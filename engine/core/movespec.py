@@ -159,17 +159,17 @@ def check_moves(
 
     def check_roles(at: tuple[str | int, ...], names: list[str], *, empty_ok: bool = False) -> None:
         if not names and not empty_ok:
-            add(at, "list at least one role")
+            add(at, "cần ít nhất một vai trò")
         for j, role in enumerate(names):
             if role not in known_roles:
-                add((*at, j), f"unknown role {role!r}{hint(role, known_roles)}")
+                add((*at, j), f"không có vai trò {role!r}{hint(role, known_roles)}")
 
     def check_states(at: tuple[str | int, ...], names: list[str]) -> None:
         for j, st in enumerate(names):
             if st not in states:
-                add((*at, j), f"unknown state {st!r}{hint(st, states)}")
+                add((*at, j), f"không có trạng thái {st!r}{hint(st, states)}")
             elif st in final_states:
-                add((*at, j), f"state {st!r} is final; nothing moves from it")
+                add((*at, j), f"trạng thái {st!r} là trạng thái cuối; không gì chuyển đi từ đó")
 
     def check_offset(at: tuple[str | int, ...], text: str) -> None:
         try:
@@ -178,11 +178,11 @@ def check_moves(
             add(at, str(exc))
             return
         if off.unit == "hour":
-            add(at, "give days or working days (e.g. '3 ngày làm việc'), not hours")
+            add(at, "ghi số ngày hoặc ngày làm việc (vd. '3 ngày làm việc'), không ghi giờ")
 
     def check_template(at: tuple[str | int, ...], name: str) -> None:
         if templates is not None and name not in templates:
-            add(at, f"unknown template {name!r}{hint(name, templates)}")
+            add(at, f"không có mẫu văn bản {name!r}{hint(name, templates)}")
 
     base = ("moves",)
     if (d := moves.delegate) is not None:
@@ -191,7 +191,7 @@ def check_moves(
         if d.states is not None:
             check_states((*at, "states"), d.states)
         if d.trigger is not None and d.trigger not in triggers:
-            add((*at, "trigger"), f"unknown trigger {d.trigger!r}{hint(d.trigger, triggers)}")
+            add((*at, "trigger"), f"không có lệnh {d.trigger!r}{hint(d.trigger, triggers)}")
     if (c := moves.cooperate) is not None:
         at = (*base, "cooperate")
         check_roles((*at, "roles"), c.roles)
@@ -203,8 +203,8 @@ def check_moves(
         if "assignee" in r.roles:
             add(
                 (*at, "roles"),
-                "the assignee may not reassign their own directive; list who decides the move "
-                "(e.g. assigner, unit_head)",
+                "người được giao không được tự chuyển nhiệm vụ của mình; ghi ai quyết định việc "
+                "chuyển (vd. assigner, unit_head)",
             )
     if (k := moves.claim) is not None:
         at = (*base, "claim")
@@ -214,7 +214,10 @@ def check_moves(
         if "assign_roles" in k.model_fields_set:
             check_roles((*at, "assign_roles"), k.assign_roles, empty_ok=True)
         if not k.roles and not k.assign_roles:
-            add(at, "give roles (who may claim) or assign_roles (who may assign), or both")
+            add(
+                at,
+                "cần roles (ai được nhận việc) hoặc assign_roles (ai được phân công), hoặc cả hai",
+            )
     if (e := moves.explain) is not None:
         at = (*base, "explain")
         check_offset((*at, "within"), e.within)
@@ -226,12 +229,12 @@ def check_moves(
         if "assignee" in e.decide_roles:
             add(
                 (*at, "decide_roles"),
-                "the assignee may not assess their own explanation (separation of duties)",
+                "người được giao không được tự đánh giá giải trình của mình (không ai tự quyết định việc của chính mình)",
             )
         if "escalate_to" in e.model_fields_set and e.escalate_to not in known_roles:
             add(
                 (*at, "escalate_to"),
-                f"unknown role {e.escalate_to!r}{hint(e.escalate_to, known_roles)}",
+                f"không có vai trò {e.escalate_to!r}{hint(e.escalate_to, known_roles)}",
             )
         check_template((*at, "template"), e.template)
         check_template((*at, "escalate_template"), e.escalate_template)

@@ -33,6 +33,7 @@ from ..errors import Problem, WorkflowError
 from .guards import GuardSyntaxError, compile_guard
 from .limits import MAX_YAML_BYTES
 from .movespec import MovesSpec, check_moves, referenced_workflows
+from .validation_text import schema_message
 from .yamlsource import SourceMap, load_yaml
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -154,8 +155,8 @@ class TimerWhen(_Model):
             chosen.append("at_due")
         if len(chosen) != 1:
             raise ValueError(
-                "give exactly one of after_entering, before_due, at_due, after_due"
-                + (f" (got {', '.join(chosen)})" if chosen else "")
+                "cần đúng một trong after_entering, before_due, at_due, after_due"
+                + (f" (đang có: {', '.join(chosen)})" if chosen else "")
             )
         return self
 
@@ -173,7 +174,7 @@ class NotifySpec(_Model):
     @model_validator(mode="after")
     def _one_recipient(self) -> NotifySpec:
         if (self.role is None) == (self.person is None):
-            raise ValueError("give exactly one of role, person")
+            raise ValueError("cần đúng một trong role, person")
         return self
 
 
@@ -189,7 +190,9 @@ class TimerSpec(_Model):
     @model_validator(mode="after")
     def _does_something(self) -> TimerSpec:
         if not self.notify and self.fire is None:
-            raise ValueError("a timer must notify someone, fire a trigger, or both")
+            raise ValueError(
+                "bộ hẹn giờ phải gửi thông báo (notify), thực hiện một lệnh (fire), hoặc cả hai"
+            )
         return self
 
 
@@ -286,7 +289,12 @@ def parse_workflow(
     if data is None:
         raise WorkflowError(problems)
     if not isinstance(data, dict):
-        raise WorkflowError([*problems, source.problem((), "a workflow file must be a mapping")])
+        raise WorkflowError(
+            [
+                *problems,
+                source.problem((), "tệp quy trình phải là một bảng khóa: giá trị (mapping)"),
+            ]
+        )
     try:
         spec = WorkflowSpec.model_validate(data)
     except ValidationError as exc:
@@ -305,11 +313,11 @@ def load_workflow_file(
         size = p.stat().st_size
         if size > MAX_YAML_BYTES:  # refused before reading it into memory
             raise WorkflowError(
-                [Problem(str(p), 1, 1, f"the file is {size} bytes; at most {MAX_YAML_BYTES}")]
+                [Problem(str(p), 1, 1, f"tệp dài {size} byte; tối đa {MAX_YAML_BYTES}")]
             )
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowError([Problem(str(p), 1, 1, f"cannot read file: {exc}")]) from None
+        raise WorkflowError([Problem(str(p), 1, 1, f"không đọc được tệp: {exc}")]) from None
     return parse_workflow(text, str(p), templates=templates)
 
 
@@ -359,8 +367,8 @@ def load_workflow_files(
                     lw.path,
                     1,
                     1,
-                    f"workflow {lw.spec.workflow!r} version {lw.spec.version} is already "
-                    f"defined in {seen[lw.spec.key]}",
+                    f"quy trình {lw.spec.workflow!r} phiên bản {lw.spec.version} đã được định "
+                    f"nghĩa trong {seen[lw.spec.key]}",
                 )
             )
             continue
@@ -371,7 +379,9 @@ def load_workflow_files(
         for at, name in referenced_workflows(lw.spec.moves):
             if name not in ids:
                 source = load_yaml(lw.text, lw.path)[1]
-                problems.append(source.problem(at, f"unknown workflow {name!r}{_hint(name, ids)}"))
+                problems.append(
+                    source.problem(at, f"không có quy trình {name!r}{_hint(name, ids)}")
+                )
     if problems:
         raise WorkflowError(problems)
     return loaded
@@ -419,19 +429,15 @@ def _schema_problems(exc: ValidationError, source: SourceMap) -> Iterator[Proble
                 names = [f.alias or n for n, f in model.model_fields.items()]
                 close = _closest(str(loc[-1]), names)
                 hint = (
-                    f" (did you mean {close!r}?)"
-                    if close
-                    else f"; expected one of: {', '.join(names)}"
+                    f" (có phải {close!r}?)" if close else f"; các khóa hợp lệ: {', '.join(names)}"
                 )
-            yield source.problem(loc, f"{label}: unknown key{hint}", key=True)
+            yield source.problem(loc, f"{label}: khóa không hợp lệ{hint}", key=True)
         elif kind == "missing":
-            yield source.problem(loc[:-1], f"{label}: required key is missing")
+            yield source.problem(loc[:-1], f"{label}: thiếu khóa bắt buộc")
         else:
-            msg = err["msg"]
-            if kind == "string_pattern_mismatch":
-                msg = "must be an identifier: lower-case letters, digits and _, starting with a letter"
+            msg = schema_message(kind, err.get("ctx") or {}, err["msg"])
             value = err.get("input")
-            shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+            shown = f" (đang là {value!r})" if not isinstance(value, dict | list) else ""
             yield source.problem(loc, f"{label}: {msg}{shown}")
 
 
@@ -439,7 +445,7 @@ def _loc_label(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
+    return out or "(tài liệu)"
 
 
 # --- semantic checks -------------------------------------------------------------------------
@@ -457,7 +463,7 @@ def _closest(name: str, known: Iterable[str]) -> str | None:
 
 def _hint(name: str, known: Iterable[str]) -> str:
     close = _closest(name, known)
-    return f" (did you mean {close!r}?)" if close else ""
+    return f" (có phải {close!r}?)" if close else ""
 
 
 def check_semantics(
@@ -478,26 +484,29 @@ def check_semantics(
     seen_states: set[str] = set()
     for i, s in enumerate(spec.states):
         if s.id in seen_states:
-            add(("states", i, "id"), f"state {s.id!r} is defined twice")
+            add(("states", i, "id"), f"trạng thái {s.id!r} được khai báo hai lần")
         seen_states.add(s.id)
         if s.initial and s.final:
-            add(("states", i), f"state {s.id!r} cannot be both initial and final")
+            add(
+                ("states", i),
+                f"trạng thái {s.id!r} không thể vừa là trạng thái đầu vừa là trạng thái cuối",
+            )
         if s.done and s.final:
             add(
                 ("states", i, "done"),
-                f"state {s.id!r} is final; use outcome: completed instead of done",
+                f"trạng thái {s.id!r} là trạng thái cuối; dùng outcome: completed thay cho done",
             )
         if s.outcome is not None and not s.final:
             add(
                 ("states", i, "outcome"),
-                f"only a final state has an outcome ({s.id!r} is not final)",
+                f"chỉ trạng thái cuối mới có outcome ({s.id!r} không phải trạng thái cuối)",
             )
     initials = [i for i, s in enumerate(spec.states) if s.initial]
     if len(initials) != 1:
         where = ("states", initials[1]) if len(initials) > 1 else ("states",)
-        add(where, f"exactly one state must be initial (found {len(initials)})")
+        add(where, f"phải có đúng một trạng thái đầu (initial), đang có {len(initials)}")
     if not final_states:
-        add(("states",), "at least one state must be final")
+        add(("states",), "phải có ít nhất một trạng thái cuối (final)")
 
     # transitions
     edges: dict[str, set[str]] = defaultdict(set)
@@ -509,13 +518,16 @@ def check_semantics(
             if src == ANY_STATE:
                 sources.extend(s for s in state_ids if s not in final_states)
             elif src not in known_states:
-                add((*at, "source", j), f"unknown state {src!r}{_hint(src, state_ids)}")
+                add((*at, "source", j), f"không có trạng thái {src!r}{_hint(src, state_ids)}")
             elif src in final_states:
-                add((*at, "source", j), f"state {src!r} is final; nothing may leave it")
+                add(
+                    (*at, "source", j),
+                    f"trạng thái {src!r} là trạng thái cuối; không lệnh nào được rời khỏi nó",
+                )
             else:
                 sources.append(src)
         if t.dest not in known_states:
-            add((*at, "dest"), f"unknown state {t.dest!r}{_hint(t.dest, state_ids)}")
+            add((*at, "dest"), f"không có trạng thái {t.dest!r}{_hint(t.dest, state_ids)}")
         for src in sources:
             if t.dest in known_states:
                 edges[src].add(t.dest)
@@ -523,33 +535,33 @@ def check_semantics(
                 first = seen_triggers[(t.trigger, src)]
                 add(
                     (*at, "trigger"),
-                    f"trigger {t.trigger!r} from state {src!r} is already defined in "
+                    f"lệnh {t.trigger!r} từ trạng thái {src!r} đã được định nghĩa ở "
                     f"transitions[{first}]",
                 )
             else:
                 seen_triggers[(t.trigger, src)] = i
         if not t.roles:
-            add((*at, "roles"), "list at least one role that may fire this transition")
+            add((*at, "roles"), "cần ít nhất một vai trò được thực hiện lệnh này")
         for j, role in enumerate(t.roles):
             if role not in roles:
-                add((*at, "roles", j), f"unknown role {role!r}{_hint(role, roles)}")
+                add((*at, "roles", j), f"không có vai trò {role!r}{_hint(role, roles)}")
         if t.guard is not None:
             try:
                 compile_guard(t.guard)
             except GuardSyntaxError as exc:
-                add((*at, "guard"), f"invalid guard: {exc}")
+                add((*at, "guard"), f"điều kiện (guard) không hợp lệ: {exc}")
         new_due = t.payload.get("new_due")
         if t.extend_due and (new_due is None or new_due.type != "date" or not new_due.required):
             add(
                 (*at, "extend_due"),
-                "extend_due needs a required payload field 'new_due' of type date",
+                "extend_due cần trường bắt buộc 'new_due' kiểu date",
             )
         for name, fld in t.payload.items():
             fat = (*at, "payload", name)
             if fld.type == "choice" and not fld.choices:
-                add(fat, f"field {name!r} of type choice needs a non-empty 'choices' list")
+                add(fat, f"trường {name!r} kiểu choice cần danh sách 'choices' không rỗng")
             if fld.type != "choice" and fld.choices is not None:
-                add((*fat, "choices"), f"field {name!r} has choices but its type is {fld.type!r}")
+                add((*fat, "choices"), f"trường {name!r} có 'choices' nhưng kiểu là {fld.type!r}")
 
     # Reachability and dead ends mean something only on a sound graph: with an unknown state
     # referenced they would report consequences of that one typo, not separate mistakes.
@@ -565,23 +577,26 @@ def check_semantics(
                     queue.append(nxt)
         for i, s in enumerate(spec.states):
             if s.id not in reached:
-                add(("states", i, "id"), f"state {s.id!r} cannot be reached from {start!r}")
+                add(("states", i, "id"), f"không đi tới được trạng thái {s.id!r} từ {start!r}")
     for i, s in enumerate(spec.states):
         if graph_sound and not s.final and not edges[s.id]:
-            add(("states", i, "id"), f"state {s.id!r} is not final but no transition leaves it")
+            add(
+                ("states", i, "id"),
+                f"trạng thái {s.id!r} không phải trạng thái cuối nhưng không có lệnh nào rời khỏi nó",
+            )
 
     # grants: workflow role -> global roles
     for role, global_roles in spec.grants.items():
         if role == SYSTEM_ROLE:
-            add(("grants", role), "grants: the role 'system' belongs to the scheduler alone")
+            add(("grants", role), "grants: vai trò 'system' chỉ dành cho bộ lập lịch")
         elif role not in spec.roles:
             add(
                 ("grants", role),
-                f"grants: unknown role {role!r}{_hint(role, spec.roles)} (declare it under roles)",
+                f"grants: không có vai trò {role!r}{_hint(role, spec.roles)} (khai báo nó trong roles)",
             )
         for j, g in enumerate(global_roles):
             if g in RESERVED_GLOBAL:
-                add(("grants", role, j), f"grants: the global role {g!r} cannot be granted")
+                add(("grants", role, j), f"grants: không thể cấp vai trò toàn cục {g!r}")
 
     # timers
     triggers = {t.trigger for t in spec.transitions}
@@ -589,13 +604,16 @@ def check_semantics(
     for i, tm in enumerate(spec.timers):
         at = ("timers", i)
         if tm.id in seen_timers:
-            add((*at, "id"), f"timer {tm.id!r} is defined twice")
+            add((*at, "id"), f"bộ hẹn giờ {tm.id!r} được khai báo hai lần")
         seen_timers.add(tm.id)
         for j, st in enumerate(tm.states):
             if st not in known_states:
-                add((*at, "states", j), f"unknown state {st!r}{_hint(st, state_ids)}")
+                add((*at, "states", j), f"không có trạng thái {st!r}{_hint(st, state_ids)}")
             elif st in final_states:
-                add((*at, "states", j), f"state {st!r} is final; a timer there would never stop")
+                add(
+                    (*at, "states", j),
+                    f"trạng thái {st!r} là trạng thái cuối; bộ hẹn giờ ở đó sẽ không bao giờ dừng",
+                )
         for name in ("after_entering", "before_due", "after_due"):
             value = getattr(tm.when, name)
             if value is not None:
@@ -610,24 +628,29 @@ def check_semantics(
                 add((*at, "repeat", "every"), str(exc))
         for j, n in enumerate(tm.notify):
             if n.role is not None and n.role not in roles:
-                add((*at, "notify", j, "role"), f"unknown role {n.role!r}{_hint(n.role, roles)}")
+                add(
+                    (*at, "notify", j, "role"), f"không có vai trò {n.role!r}{_hint(n.role, roles)}"
+                )
             if templates is not None and n.template not in templates:
                 add(
                     (*at, "notify", j, "template"),
-                    f"unknown template {n.template!r}{_hint(n.template, templates)}",
+                    f"không có mẫu văn bản {n.template!r}{_hint(n.template, templates)}",
                 )
         if tm.fire is not None:
             if tm.fire not in triggers:
-                add((*at, "fire"), f"unknown trigger {tm.fire!r}{_hint(tm.fire, triggers)}")
+                add((*at, "fire"), f"không có lệnh {tm.fire!r}{_hint(tm.fire, triggers)}")
             else:
                 for st in tm.states:
                     tr = spec.transition(tm.fire, st) if st in known_states else None
                     if st in known_states and tr is None:
-                        add((*at, "fire"), f"trigger {tm.fire!r} cannot be fired from state {st!r}")
+                        add(
+                            (*at, "fire"),
+                            f"lệnh {tm.fire!r} không thực hiện được từ trạng thái {st!r}",
+                        )
                     elif tr is not None and SYSTEM_ROLE not in tr.roles:
                         add(
                             (*at, "fire"),
-                            f"trigger {tm.fire!r} must list role 'system' to be fired by a timer",
+                            f"lệnh {tm.fire!r} phải có vai trò 'system' thì bộ hẹn giờ mới thực hiện được",
                         )
     check_moves(
         spec.moves,

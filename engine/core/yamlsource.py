@@ -93,13 +93,13 @@ def _bounds_problem(loader: _StrictBoolLoader, path: str) -> Problem | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                return Problem(path, line, col, f"nested more than {MAX_YAML_DEPTH} levels deep")
+                return Problem(path, line, col, f"lồng nhau quá {MAX_YAML_DEPTH} cấp")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_YAML_ALIASES:
-                return Problem(path, line, col, f"more than {MAX_YAML_ALIASES} aliases (*name)")
+                return Problem(path, line, col, f"quá {MAX_YAML_ALIASES} bí danh (*name)")
 
 
 class _Builder:
@@ -118,8 +118,8 @@ class _Builder:
                     self.source.path,
                     line,
                     col,
-                    f"the document expands to more than {MAX_YAML_NODES} values "
-                    "(aliases and merge keys count each time they are used)",
+                    f"tài liệu mở rộng ra quá {MAX_YAML_NODES} giá trị "
+                    "(bí danh và khóa gộp được tính mỗi lần dùng)",
                 )
             )
         self.source.values[at] = _mark(node)
@@ -132,14 +132,14 @@ class _Builder:
                     line, col = _mark(key_node)
                     self.problems.append(
                         Problem(
-                            self.source.path, line, col, f"mapping key must be text, got {key!r}"
+                            self.source.path, line, col, f"khóa phải là văn bản, đang là {key!r}"
                         )
                     )
                     continue
                 if key in result:
                     line, col = _mark(key_node)
                     self.problems.append(
-                        Problem(self.source.path, line, col, f"duplicate key {key!r}")
+                        Problem(self.source.path, line, col, f"khóa {key!r} bị lặp")
                     )
                 self.source.keys[(*at, key)] = _mark(key_node)
                 result[key] = self.build(value_node, (*at, key))
@@ -155,9 +155,7 @@ def _reader_problem(text: str, path: str, exc: yaml.reader.ReaderError) -> Probl
     line = before.count("\n") + 1
     col = len(before) - (before.rfind("\n") + 1) + 1
     char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
-    return Problem(
-        path, line, col, f"YAML cannot contain the character {char!r} (U+{ord(char[0]):04X})"
-    )
+    return Problem(path, line, col, f"YAML không được chứa ký tự {char!r} (U+{ord(char[0]):04X})")
 
 
 def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
@@ -171,7 +169,7 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
         return (
             None,
             source,
-            [Problem(path, 1, 1, f"the file is {size} bytes; at most {MAX_YAML_BYTES}")],
+            [Problem(path, 1, 1, f"tệp dài {size} byte; tối đa {MAX_YAML_BYTES}")],
         )
     try:
         probe = _StrictBoolLoader(text)  # rejects characters YAML does not allow, here
@@ -189,7 +187,7 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, source, [Problem(path, 1, 1, "the file is empty")]
+            return None, source, [Problem(path, 1, 1, "tệp trống")]
         builder = _Builder(loader, source)
         data = builder.build(node, ())
         return data, source, builder.problems
@@ -198,14 +196,14 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
+        what = exc.problem or "YAML không hợp lệ"
         if exc.context:
             what = f"{exc.context}: {what}"
-        return None, source, [Problem(path, line, col, f"YAML syntax error: {what}")]
+        return None, source, [Problem(path, line, col, f"lỗi cú pháp YAML: {what}")]
     except yaml.reader.ReaderError as exc:
         return None, source, [_reader_problem(text, path, exc)]
     except yaml.YAMLError as exc:
-        return None, source, [Problem(path, 1, 1, f"YAML error: {exc}")]
+        return None, source, [Problem(path, 1, 1, f"lỗi YAML: {exc}")]
     finally:
         loader.dispose()
 
@@ -216,7 +214,7 @@ def read_yaml(path: str | FilePath, field: str) -> Any:
     try:
         text = FilePath(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PayloadError(field, f"cannot read {path}: {exc}") from None
+        raise PayloadError(field, f"không đọc được {path}: {exc}") from None
     if not text.strip():
         return None
     data, _, problems = load_yaml(text, str(path))

@@ -59,5 +59,5 @@ def parse_offset(text: str) -> Offset:
         if unit is not None:
             return Offset(int(match.group(1)), unit)
     raise ValueError(
-        f"cannot read duration {text!r}; expected e.g. '3 ngày làm việc', '5 ngày', '2 giờ'"
+        f"không đọc được khoảng thời gian {text!r}; cần dạng '3 ngày làm việc', '5 ngày', '2 giờ'"
     )

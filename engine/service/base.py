@@ -301,9 +301,9 @@ class EngineBase:
                             compiled.loaded.path,
                             1,
                             1,
-                            f"workflow {wf!r} version {ver} differs from the one this database "
-                            f"already uses (registered from {row.path}); directives depend on it, "
-                            "so give the changed definition a new version number",
+                            f"quy trình {wf!r} phiên bản {ver} khác với bản cơ sở dữ liệu này "
+                            f"đang dùng (đăng ký từ {row.path}); đã có nhiệm vụ theo nó, nên hãy "
+                            "đặt số phiên bản mới cho định nghĩa đã sửa",
                         )
                     )
             if problems:
