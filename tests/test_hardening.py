@@ -201,6 +201,6 @@ def test_templates_are_bounded_in_loops_and_values(tmp_path: Path) -> None:
     )
     renderer = Renderer(tmp_path)
     for name in attacks:
-        with pytest.raises(TemplateError, match="not allowed in a template"):
+        with pytest.raises(TemplateError, match="không được phép trong mẫu"):
             renderer.render_text(name, {})
     assert renderer.render_text("fine", {}).body.strip() == "012ababab"

@@ -207,6 +207,6 @@ def test_cli_moves(tmp_path: Path) -> None:
     )
     assert r.returncode == 4
     r = _cli("directives", "explain", "request", str(first["id"]), "--as", "phuong", "--db", db)
-    assert r.returncode == 5 and "not overdue" in r.stderr
+    assert r.returncode == 5 and "chưa quá hạn" in r.stderr
     r = _cli("directives", "units", "--db", db, "--json")
     assert r.returncode == 0 and json.loads(r.stdout)[0]["unit"] == TT

@@ -247,7 +247,7 @@ def _text(value: Any, field: str) -> str:
         raise PayloadError(field, "expected a non-empty text")
     text = str(value).strip()
     if len(text) > MAX_TEXT:
-        raise PayloadError(field, f"longer than {MAX_TEXT} characters")
+        raise PayloadError(field, f"dài quá {MAX_TEXT} ký tự")
     return text
 
 

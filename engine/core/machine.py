@@ -133,11 +133,11 @@ class CompiledWorkflow:
                 dest = token.state
             except GuardEvaluationError as exc:
                 raise InvalidTransition(
-                    trigger, state, self.allowed_triggers(state), f"the condition failed: {exc}"
+                    trigger, state, self.allowed_triggers(state), f"điều kiện không thỏa: {exc}"
                 ) from None
             except (RecursionError, MemoryError):  # bounded at validation; never a 500 anyway
                 raise InvalidTransition(
-                    trigger, state, self.allowed_triggers(state), "the condition is too complex"
+                    trigger, state, self.allowed_triggers(state), "điều kiện quá phức tạp"
                 ) from None
         if not fired:
             reason = t.guard_message or f"the condition {t.guard!r} is not satisfied"

@@ -40,11 +40,17 @@ MESSAGES = {
     "date_type": "phải là một ngày (YYYY-MM-DD)",
     "date_parsing": "phải là một ngày (YYYY-MM-DD)",
     "date_from_datetime_parsing": "phải là một ngày (YYYY-MM-DD)",
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "không có trường này",
+    "json_invalid": "JSON không hợp lệ",
 }
 
 
-def schema_message(kind: str, ctx: dict[str, Any], english: str) -> str:
+def schema_message(
+    kind: str, ctx: dict[str, Any], english: str, *, pattern: str | None = None
+) -> str:
     """The Vietnamese message for a pydantic error of type ``kind`` (``english`` otherwise).
+    ``pattern``: what a value failing its pattern is told (in a workflow file: an identifier).
     A model's own check (``value_error``) already speaks Vietnamese: its text is kept without
     pydantic's "Value error, " prefix."""
     if kind in ("value_error", "assertion_error"):
@@ -53,7 +59,7 @@ def schema_message(kind: str, ctx: dict[str, Any], english: str) -> str:
             if english.startswith(("Value error, ", "Assertion"))
             else english
         )
-    template = MESSAGES.get(kind)
+    template = pattern if kind == "string_pattern_mismatch" and pattern else MESSAGES.get(kind)
     if template is None:
         return english
     try:

@@ -83,5 +83,5 @@ def _text(value: Any, key: str) -> str:
         raise PayloadError(key, "expected a text")
     text = str(value)
     if len(text) > MAX_TEXT:
-        raise PayloadError(key, f"longer than {MAX_TEXT} characters")
+        raise PayloadError(key, f"dài quá {MAX_TEXT} ký tự")
     return text

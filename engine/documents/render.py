@@ -372,7 +372,7 @@ class Renderer:
                 tree = self.env.parse(source, name, filename)
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
-                problems.append(Problem(path, exc.lineno or 1, 1, exc.message or "syntax error"))
+                problems.append(Problem(path, exc.lineno or 1, 1, exc.message or "lỗi cú pháp"))
                 continue
             sample = sample_context(template_id)
             known = set(sample) | set(self.env.globals) | LAYOUT_NAMES
@@ -419,17 +419,15 @@ class Renderer:
         try:
             return render_docx(path, context, self.docx_env)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(name, exc.message or "syntax error", exc.lineno) from None
+            raise TemplateError(name, exc.message or "lỗi cú pháp", exc.lineno) from None
         except jinja2.UndefinedError as exc:
-            raise TemplateError(name, f"undefined variable: {exc.message}") from None
+            raise TemplateError(name, f"biến chưa định nghĩa: {exc.message}") from None
         except jinja2.exceptions.SecurityError as exc:
-            raise TemplateError(name, f"not allowed in a template: {exc}") from None
+            raise TemplateError(name, f"không được phép trong mẫu: {exc}") from None
         except TemplateError:
             raise
         except Exception as exc:  # a damaged .docx, or anything a template's own code raised
-            raise TemplateError(
-                name, f"failed while rendering: {type(exc).__name__}: {exc}"
-            ) from None
+            raise TemplateError(name, f"lỗi khi lập văn bản: {type(exc).__name__}: {exc}") from None
         finally:
             _steps.reset(token)
 
@@ -448,15 +446,13 @@ class Renderer:
             raise TemplateNotFound(name, "không có mẫu văn bản này") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
-                exc.filename or name, exc.message or "syntax error", exc.lineno
+                exc.filename or name, exc.message or "lỗi cú pháp", exc.lineno
             ) from None
         except jinja2.UndefinedError as exc:
-            raise TemplateError(name, f"undefined variable: {exc.message}") from None
+            raise TemplateError(name, f"biến chưa định nghĩa: {exc.message}") from None
         except jinja2.exceptions.SecurityError as exc:
-            raise TemplateError(name, f"not allowed in a template: {exc}") from None
+            raise TemplateError(name, f"không được phép trong mẫu: {exc}") from None
         except Exception as exc:  # anything else a template's own code raised
-            raise TemplateError(
-                name, f"failed while rendering: {type(exc).__name__}: {exc}"
-            ) from None
+            raise TemplateError(name, f"lỗi khi lập văn bản: {type(exc).__name__}: {exc}") from None
         finally:
             _steps.reset(token)

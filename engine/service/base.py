@@ -645,7 +645,7 @@ def check_new_directive(new: NewDirective) -> None:
         if problem is not None:
             raise PayloadError(name, problem)
     if new.parent_id is not None and not possible_id(new.parent_id):
-        raise PayloadError("parent_id", "is not a directive id")
+        raise PayloadError("parent_id", "không phải mã nhiệm vụ")
 
 
 def timer_row(

@@ -167,7 +167,7 @@ class Commands(EngineBase):
         With ``actor``, the parent must be one the actor may see: a hidden parent is reported
         exactly like a missing one, so its existence is not revealed."""
         if not new.title.strip():
-            raise PayloadError("title", "must not be empty")
+            raise PayloadError("title", "không được để trống")
         check_new_directive(new)
         due, due_text, start, recurrence = new.due, new.due_text, new.start, new.recurrence
         if new.deadline is not None:
@@ -176,7 +176,7 @@ class Commands(EngineBase):
                     new.deadline, new.doc_date or local_date(now), calendar=self.calendar
                 )
             except (OverflowError, ValueError) as exc:  # a date past the calendar's end
-                raise PayloadError("deadline", f"cannot be read: {exc}") from None
+                raise PayloadError("deadline", f"không đọc được: {exc}") from None
             for name, day in (("deadline", parsed.due), ("deadline", parsed.start)):
                 problem = None if day is None else year_problem(day.year)
                 if problem is not None:
@@ -417,11 +417,11 @@ class Commands(EngineBase):
         assert isinstance(extraction, Extraction)
         chosen = list(range(len(extraction.drafts))) if accept is None else list(accept)
         if len(set(chosen)) != len(chosen):
-            raise PayloadError("accept", "each draft may be accepted once (an index is repeated)")
-        if any(not 0 <= i < len(extraction.drafts) for i in chosen):
             raise PayloadError(
-                "accept", f"indices must be between 0 and {len(extraction.drafts) - 1}"
+                "accept", "mỗi đề xuất chỉ được chấp nhận một lần (có số thứ tự bị lặp)"
             )
+        if any(not 0 <= i < len(extraction.drafts) for i in chosen):
+            raise PayloadError("accept", f"số thứ tự phải từ 0 đến {len(extraction.drafts) - 1}")
         h = extraction.header
         now = self.clock.now()
         symbol = f"{h.number or ''}/{h.symbol}" if h.symbol else None

@@ -85,7 +85,7 @@ class Documents(Queries):
         writer."""
         now = self.clock.now()
         if against not in ("current", "original"):
-            raise PayloadError("against", "expected current or original")
+            raise PayloadError("against", "cần current (hạn hiện tại) hoặc original (hạn ban đầu)")
         base: dict[str, Any] = {"today": local_date(now), "now": now, "directive_issuer": ""}
         if is_report(template):
             return {
@@ -96,7 +96,7 @@ class Documents(Queries):
                 "report_to": report_to,
             }
         if directive_id is None:
-            raise PayloadError("directive", f"template {template!r} needs a directive")
+            raise PayloadError("directive", f"mẫu {template!r} cần một nhiệm vụ (--directive)")
         record = self.get(directive_id)
         context = {**base, **self._directive_context(record, now)}
         context["office"] = self._office_context(office, record.doc_issuer or "")
@@ -160,7 +160,9 @@ class Documents(Queries):
         if fmt not in FORMATS:
             raise PayloadError("format", f"expected one of {', '.join(FORMATS)}")
         if fmt == "xlsx" and not is_report(template):
-            raise PayloadError("format", "xlsx is for reports (progress_report); letters: docx")
+            raise PayloadError(
+                "format", "xlsx chỉ dành cho báo cáo (progress_report); văn bản: docx"
+            )
         context = self.document_context(
             template,
             directive_id=directive_id,
@@ -227,7 +229,7 @@ class Documents(Queries):
         totals["total"] = sum(r.total for r in by_unit)
 
         def rows(grid_rows: list[Any], label: Any) -> list[dict[str, Any]]:
-            last = sorted(grid_rows, key=lambda r: r.key == UNKNOWN_KEY)  # "no deadline" last
+            last = sorted(grid_rows, key=lambda r: r.key == UNKNOWN_KEY)  # "không có hạn" last
             return [
                 {
                     "key": label(r.key),

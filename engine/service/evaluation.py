@@ -120,7 +120,7 @@ class Evaluation(Queries):
         permission, only their own result and their unit's).
         """
         if by not in BY:
-            raise PayloadError("by", "expected person or unit")
+            raise PayloadError("by", "cần person (theo người) hoặc unit (theo đơn vị)")
         p = period if isinstance(period, Period) else Period.parse(period)
         pol = policy or DEFAULT_POLICY
         records = self._period_directives(p)

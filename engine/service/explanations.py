@@ -95,7 +95,7 @@ class Explanations(Scheduling):
         if row is None:
             raise NotFound("directive", directive_id)
         if not row.is_open:
-            raise InvalidTransition(move, row.state, (), "the directive is closed")
+            raise InvalidTransition(move, row.state, (), "nhiệm vụ đã đóng")
         return row
 
     def _move_event(
@@ -202,15 +202,14 @@ class Explanations(Scheduling):
             if parent is not None and parent.due is not None and due > parent.due:
                 raise PayloadError(
                     field,
-                    f"{due:%d/%m/%Y} is after the deadline of the parent directive "
-                    f"#{parent.id} ({parent.due:%d/%m/%Y})",
+                    f"{due:%d/%m/%Y} sau hạn của nhiệm vụ cha #{parent.id} ({parent.due:%d/%m/%Y})",
                 )
         latest = movestore.latest_due(sql.conn, row.id)
         if latest is not None and due < latest:
             raise PayloadError(
                 field,
-                f"{due:%d/%m/%Y} is before the deadline of an open sub-directive "
-                f"({latest:%d/%m/%Y}); move the sub-directives first",
+                f"{due:%d/%m/%Y} trước hạn của một nhiệm vụ con đang mở "
+                f"({latest:%d/%m/%Y}); hãy dời hạn các nhiệm vụ con trước",
             )
 
     # --- explanations ---------------------------------------------------------------------------
@@ -220,7 +219,10 @@ class Explanations(Scheduling):
         spec = compiled.spec.moves.explain
         if spec is None:
             raise InvalidTransition(
-                move, row.state, (), f"workflow {compiled.spec.workflow!r} has no explanation step"
+                move,
+                row.state,
+                (),
+                f"quy trình {compiled.spec.workflow!r} không có bước giải trình",
             )
         return spec
 
@@ -233,7 +235,7 @@ class Explanations(Scheduling):
         overdue, no explanation step, one already pending), PayloadError (note too long).
         """
         if note is not None and len(note) > MAX_TEXT:
-            raise PayloadError("note", f"longer than {MAX_TEXT} characters")
+            raise PayloadError("note", f"dài quá {MAX_TEXT} ký tự")
         now = self.clock.now()
         with self._cmd() as sql:
             row = self._load_for_move(sql, directive_id, "request_explanation")
@@ -256,17 +258,15 @@ class Explanations(Scheduling):
     ) -> int:
         today = local_date(now)
         if row.due is None or row.done_at is not None or today <= row.due:
-            raise InvalidTransition(
-                "request_explanation", row.state, (), "the directive is not overdue"
-            )
+            raise InvalidTransition("request_explanation", row.state, (), "nhiệm vụ chưa quá hạn")
         pending = movestore.open_explanation(sql.conn, row.id)
         if pending is not None:
             raise InvalidTransition(
                 "request_explanation",
                 row.state,
                 (),
-                f"an explanation requested on {local_date(pending['requested_at']):%d/%m/%Y} "
-                "is not assessed yet",
+                f"yêu cầu giải trình ngày {local_date(pending['requested_at']):%d/%m/%Y} "
+                "chưa được đánh giá",
             )
         answer_due = apply_offset(self.calendar, today, parse_offset(move.within), before=False)
         head = self._head_of(row.lead_unit)
@@ -329,21 +329,21 @@ class Explanations(Scheduling):
         subjective, and a proposed new date. Late answers (after the request lapsed) count.
         """
         if not reason.strip():
-            raise PayloadError("reason", "must not be empty")
+            raise PayloadError("reason", "không được để trống")
         if len(reason) > MAX_TEXT:
-            raise PayloadError("reason", f"longer than {MAX_TEXT} characters")
+            raise PayloadError("reason", f"dài quá {MAX_TEXT} ký tự")
         if cause not in CAUSES:
-            raise PayloadError("cause", "expected objective or subjective")
+            raise PayloadError("cause", "cần objective (khách quan) hoặc subjective (chủ quan)")
         now = self.clock.now()
         if proposed_due is not None and proposed_due < local_date(now):
-            raise PayloadError("proposed_due", "must not be in the past")
+            raise PayloadError("proposed_due", "không được là ngày đã qua")
         with self._cmd() as sql:
             row = self._load_for_move(sql, directive_id, "answer_explanation")
             compiled = self._compiled(sql, row.workflow, row.workflow_version)
             move = self._explain_move(compiled, row, "answer_explanation")
             pending = movestore.open_explanation(sql.conn, row.id)
             if pending is None or pending["status"] not in ("requested", "lapsed"):
-                reason_ = "it is already answered" if pending else "no explanation was requested"
+                reason_ = "đã được giải trình" if pending else "chưa có yêu cầu giải trình"
                 raise InvalidTransition("answer_explanation", row.state, (), reason_)
             role = self._need("answer_explanation", move.answer_roles, actor, row, compiled)
             movestore.update_explanation(
@@ -390,12 +390,12 @@ class Explanations(Scheduling):
         an extension granted on it (the original due date is kept; timers move). Nobody
         assesses their own explanation."""
         if verdict not in CAUSES:
-            raise PayloadError("verdict", "expected objective or subjective")
+            raise PayloadError("verdict", "cần objective (khách quan) hoặc subjective (chủ quan)")
         if note is not None and len(note) > MAX_TEXT:
-            raise PayloadError("note", f"longer than {MAX_TEXT} characters")
+            raise PayloadError("note", f"dài quá {MAX_TEXT} ký tự")
         now = self.clock.now()
         if new_due is not None and new_due < local_date(now):
-            raise PayloadError("new_due", "must not be in the past")
+            raise PayloadError("new_due", "không được là ngày đã qua")
         with self._cmd() as sql:
             row = sql.load(directive_id, for_update=True)
             if row is None:
@@ -404,7 +404,7 @@ class Explanations(Scheduling):
             move = self._explain_move(compiled, row, "assess_explanation")
             pending = movestore.open_explanation(sql.conn, row.id)
             if pending is None or pending["status"] != "answered":
-                why = "no answer to assess" if pending else "no explanation was requested"
+                why = "chưa có giải trình để đánh giá" if pending else "chưa có yêu cầu giải trình"
                 raise InvalidTransition("assess_explanation", row.state, (), why)
             role = self._need("assess_explanation", move.decide_roles, actor, row, compiled)
             if actor.id in (pending["answered_by"], row.assignee, pending["owed_by"]):
@@ -412,7 +412,7 @@ class Explanations(Scheduling):
                 raise SeparationOfDuties(actor.id, "assess_explanation", who, [role])
             if new_due is not None:
                 if not row.is_open:
-                    raise PayloadError("new_due", "the directive is closed")
+                    raise PayloadError("new_due", "nhiệm vụ đã đóng")
                 self._set_due(sql, row, compiled, new_due, "new_due", now)
             movestore.update_explanation(
                 sql.conn,

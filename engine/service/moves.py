@@ -102,9 +102,9 @@ class Moves(Explanations):
         child due after the parent — the field is ``children[i].due`` — or no children).
         """
         if not children:
-            raise PayloadError("children", "give at least one sub-directive")
+            raise PayloadError("children", "cần ít nhất một nhiệm vụ con")
         if len(children) > MAX_CHILDREN:
-            raise PayloadError("children", f"at most {MAX_CHILDREN} at once")
+            raise PayloadError("children", f"tối đa {MAX_CHILDREN} nhiệm vụ mỗi lần")
         now = self.clock.now()
         with self._cmd() as sql:
             parent = self._load_for_move(sql, parent_id, "delegate")
@@ -112,15 +112,18 @@ class Moves(Explanations):
             move = compiled.spec.moves.delegate
             if move is None:
                 raise InvalidTransition(
-                    "delegate", parent.state, (), f"workflow {parent.workflow!r} has no delegation"
+                    "delegate",
+                    parent.state,
+                    (),
+                    f"quy trình {parent.workflow!r} không có bước giao việc tiếp",
                 )
             role = self._need("delegate", move.roles, actor, parent, compiled)
             if move.states is not None and parent.state not in move.states:
                 raise InvalidTransition(
-                    "delegate", parent.state, (), f"not allowed in state {parent.state!r}"
+                    "delegate", parent.state, (), f"không được phép ở trạng thái '{parent.state}'"
                 )
             if parent.done_at is not None:
-                raise InvalidTransition("delegate", parent.state, (), "the work is already done")
+                raise InvalidTransition("delegate", parent.state, (), "công việc đã xong")
             child_wf = self.workflows.get(move.workflow) if move.workflow else compiled
             created = [
                 self._insert_directive(
@@ -167,10 +170,10 @@ class Moves(Explanations):
         if due is None:
             due, due_text = parent.due, parent.due_text
         if parent.due is not None and (due is None or due > parent.due):
-            shown = f"{due:%d/%m/%Y}" if due else "no deadline"
+            shown = f"{due:%d/%m/%Y}" if due else "không có hạn"
             raise PayloadError(
                 f"{field}.due",
-                f"{shown} is after the parent's deadline {parent.due:%d/%m/%Y}",
+                f"{shown} sau hạn của nhiệm vụ cha {parent.due:%d/%m/%Y}",
             )
         return NewDirective(
             title=sub.title,
@@ -251,8 +254,7 @@ class Moves(Explanations):
                 decision.trigger,
                 row.state,
                 compiled.allowed_triggers(row.state),
-                f"{len(still)} sub-directive(s) still open: "
-                + ", ".join(f"#{i}" for i in still[:10]),
+                f"còn {len(still)} nhiệm vụ con đang mở: " + ", ".join(f"#{i}" for i in still[:10]),
             )
 
     def _after_apply(
@@ -309,18 +311,20 @@ class Moves(Explanations):
                     "cooperate",
                     parent.state,
                     (),
-                    f"workflow {parent.workflow!r} has no cooperation",
+                    f"quy trình {parent.workflow!r} không có bước phối hợp",
                 )
             role = self._need("cooperate", move.roles, actor, parent, compiled)
             listed = list(parent.cooperating_units or ())
             for u in units or ():
                 if u not in listed:
-                    raise PayloadError("units", f"{u!r} is not a cooperating unit of #{parent.id}")
+                    raise PayloadError(
+                        "units", f"{u!r} không phải đơn vị phối hợp của #{parent.id}"
+                    )
             asked = {k.lead_unit for k in movestore.children(sql.conn, parent.id, ["contribution"])}
             wanted = [u for u in (units or listed) if u not in asked]
             if not wanted:
                 raise InvalidTransition(
-                    "cooperate", parent.state, (), "every cooperating unit has been asked already"
+                    "cooperate", parent.state, (), "đã đề nghị tất cả các đơn vị phối hợp"
                 )
             created = self._add_contributions(sql, parent, move, actor.id, wanted, due, now)
             self._move_event(
@@ -419,11 +423,11 @@ class Moves(Explanations):
         (``moves.reassign.roles``), InvalidTransition, PayloadError (no reason, nothing changes).
         """
         if not reason.strip():
-            raise PayloadError("reason", "must not be empty")
+            raise PayloadError("reason", "không được để trống")
         if len(reason) > MAX_REASON:
-            raise PayloadError("reason", f"longer than {MAX_REASON} characters")
+            raise PayloadError("reason", f"dài quá {MAX_REASON} ký tự")
         if assignee is None and lead_unit is None:
-            raise PayloadError("assignee", "give the new assignee, the new unit, or both")
+            raise PayloadError("assignee", "cần người được giao mới, đơn vị mới, hoặc cả hai")
         now = self.clock.now()
         with self._cmd() as sql:
             row = self._load_for_move(sql, directive_id, "reassign")
@@ -431,7 +435,10 @@ class Moves(Explanations):
             move = compiled.spec.moves.reassign
             if move is None:
                 raise InvalidTransition(
-                    "reassign", row.state, (), f"workflow {row.workflow!r} has no reassignment"
+                    "reassign",
+                    row.state,
+                    (),
+                    f"quy trình {row.workflow!r} không có bước chuyển xử lý",
                 )
             role = self._need("reassign", move.roles, actor, row, compiled)
             new_unit = lead_unit or row.lead_unit
@@ -441,7 +448,7 @@ class Moves(Explanations):
                 else (None if new_unit != row.lead_unit else row.assignee)
             )
             if (new_assignee, new_unit) == (row.assignee, row.lead_unit):
-                raise PayloadError("assignee", "the directive is already there")
+                raise PayloadError("assignee", "nhiệm vụ đã ở đó rồi")
             before = {"assignee": row.assignee, "lead_unit": row.lead_unit, "due": row.due}
             row.assignee, row.lead_unit = new_assignee, new_unit
             if due is not None and due != row.due:
@@ -477,7 +484,7 @@ class Moves(Explanations):
 
     def _take(self, directive_id: int, actor: Actor, person: str, move_name: str) -> Directive:
         if not person.strip():
-            raise PayloadError("person", "must not be empty")
+            raise PayloadError("person", "không được để trống")
         now = self.clock.now()
         with self._cmd() as sql:
             row = self._load_for_move(sql, directive_id, move_name)
@@ -485,17 +492,20 @@ class Moves(Explanations):
             move = compiled.spec.moves.claim
             if move is None:
                 raise InvalidTransition(
-                    move_name, row.state, (), f"workflow {row.workflow!r} has no unit queue"
+                    move_name,
+                    row.state,
+                    (),
+                    f"quy trình {row.workflow!r} không có hàng chờ của đơn vị",
                 )
             if row.assignee is not None:
                 raise InvalidTransition(
-                    move_name, row.state, (), f"already assigned to {row.assignee}; reassign it"
+                    move_name, row.state, (), f"đã giao cho {row.assignee}; hãy chuyển xử lý"
                 )
             allowed = move.roles if move_name == "claim" else move.assign_roles
             role = self._need(move_name, allowed, actor, row, compiled)
             unit = self._unit_of(person)
             if move_name == "assign" and unit is not None and unit != row.lead_unit:
-                raise PayloadError("person", f"{person} belongs to {unit}, not {row.lead_unit}")
+                raise PayloadError("person", f"{person} thuộc {unit}, không thuộc {row.lead_unit}")
             row.assignee = person
             self._move_event(
                 sql,

@@ -253,7 +253,7 @@ class Queries(EngineBase):
         if f.status is not None and f.status not in {s.value for s in Status}:
             raise PayloadError("status", f"expected one of {', '.join(s.value for s in Status)}")
         if f.parent_id is not None and not possible_id(f.parent_id):
-            raise PayloadError("parent_id", "not a directive id")
+            raise PayloadError("parent_id", "không phải mã nhiệm vụ")
         basis = None if f.status is None else self.status_basis(repo, against)
         return conditions(f, viewer, basis, repo.dialect)
 
@@ -268,9 +268,9 @@ class Queries(EngineBase):
         order: str = "created",
     ) -> list[Directive]:
         if offset < 0 or (limit is not None and limit < 0):
-            raise PayloadError("limit", "paging bounds must not be negative")
+            raise PayloadError("limit", "giới hạn phân trang không được âm")
         if order not in ORDERS:
-            raise PayloadError("order", f"expected one of {', '.join(ORDERS)}")
+            raise PayloadError("order", f"cần một trong {', '.join(ORDERS)}")
         with self._tx() as repo:
             where = self._where(repo, viewer, filters)
             dated = filters.get("due_from") is not None or filters.get("due_to") is not None
@@ -305,7 +305,7 @@ class Queries(EngineBase):
         if by not in GROUPINGS:
             raise PayloadError("by", f"expected {', '.join(GROUPINGS)}")
         if against not in ("current", "original"):
-            raise PayloadError("against", "expected current or original")
+            raise PayloadError("against", "cần current (hạn hiện tại) hoặc original (hạn ban đầu)")
         scope = self._scope(period, against)
         with self._tx() as repo:
             filters = {"workflow": workflow, "parent_id": parent_id}

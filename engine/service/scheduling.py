@@ -39,7 +39,7 @@ class Scheduling(Commands):
         later one at the start of its period (00:00 Asia/Ho_Chi_Minh). Returns the series id.
         """
         if not new.title.strip():
-            raise PayloadError("title", "must not be empty")
+            raise PayloadError("title", "không được để trống")
         rec = _read_recurrence(recurrence, local_date(self.clock.now()), self.calendar)
         self.workflows.get(workflow)  # NotFound now rather than at the first period
         template = {

@@ -36,6 +36,7 @@ from ..core.limits import (
 from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
+from ..core.validation_text import schema_message
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.documents import MEDIA_TYPES, RenderedDocument
 from ..service.engine import Engine, NewDirective
@@ -298,11 +299,20 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"loc": [str(p) for p in e.get("loc", ())], "message": e.get("msg", "")}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "message": schema_message(
+                    e.get("type", ""),
+                    e.get("ctx") or {},
+                    e.get("msg", ""),
+                    pattern="chứa ký tự không được phép",
+                ),
+            }
             for e in exc.errors()
         ]
         message = (
-            "; ".join(f"{'.'.join(d['loc'])}: {d['message']}" for d in details) or "invalid request"
+            "; ".join(f"{'.'.join(d['loc'])}: {d['message']}" for d in details)
+            or "yêu cầu không hợp lệ"
         )
         body = {"code": "validation_error", "message": message, "details": details}
         if details and details[0]["loc"]:
@@ -446,7 +456,7 @@ def create_app(
         or an admin template), with people by name and position and the office's profile."""
         engine.get_visible(directive_id, who)
         if template.endswith("_report"):
-            raise PayloadError("template", "reports are at /api/reports/{template}")
+            raise PayloadError("template", "báo cáo ở /api/reports/{template}")
         fmt = _negotiate(format, request.headers.get("accept", ""), letters=True)
         return _document(engine.document(template, fmt=fmt, directive_id=directive_id))
 
@@ -476,7 +486,7 @@ def create_app(
                 who.id, "report", ["admin", "reviewer", "assigner"], sorted(who.roles)
             )
         if not template.endswith("_report"):
-            raise PayloadError("template", "report templates are named *_report")
+            raise PayloadError("template", "mẫu báo cáo có tên dạng *_report")
         fmt = _negotiate(format, request.headers.get("accept", ""), letters=False)
         scope = (
             engine.period_scope(period, cutoff_day=cutoff_day, against=against) if period else None
@@ -559,7 +569,7 @@ def create_app(
         require(who, Permission.CREATE, "import")
         result = _extract(body.text, app.state.units, body.issued)
         if body.accept is not None and any(not 0 <= i < len(result.drafts) for i in body.accept):
-            raise PayloadError("accept", f"indices must be between 0 and {len(result.drafts) - 1}")
+            raise PayloadError("accept", f"số thứ tự phải từ 0 đến {len(result.drafts) - 1}")
         parent, children = engine.import_drafts(who, result, body.workflow, accept=body.accept)
         return {
             "parent": DirectiveOut.of(parent).model_dump(mode="json"),
@@ -581,14 +591,12 @@ def _extract(text: str, units: Any, issued: date | None) -> Extraction:
     try:
         return extract(text, units=units, issued=issued)
     except (OverflowError, ValueError) as exc:  # e.g. a date past the calendar's end
-        raise PayloadError("text", f"cannot be read: {exc}") from None
+        raise PayloadError("text", f"không đọc được: {exc}") from None
 
 
 def _check_document(text: str) -> None:
     if len(text) > MAX_DOCUMENT_CHARS:
-        raise PayloadError(
-            "text", f"the document has {len(text)} characters; at most {MAX_DOCUMENT_CHARS}"
-        )
+        raise PayloadError("text", f"văn bản có {len(text)} ký tự; tối đa {MAX_DOCUMENT_CHARS}")
 
 
 def _negotiate(fmt: str | None, accept: str, *, letters: bool) -> str:
@@ -602,7 +610,7 @@ def _negotiate(fmt: str | None, accept: str, *, letters: bool) -> str:
                 break
     fmt = fmt or "pdf"
     if letters and fmt == "xlsx":
-        raise PayloadError("format", "xlsx is for reports (/api/reports/progress_report)")
+        raise PayloadError("format", "xlsx chỉ dành cho báo cáo (/api/reports/progress_report)")
     return fmt
 
 

@@ -18,7 +18,7 @@ class Unauthenticated(DondocError):
     code = "unauthenticated"
 
     def __init__(self) -> None:
-        super().__init__("a valid bearer token is required (Authorization: Bearer …)")
+        super().__init__("cần đăng nhập: gửi mã truy cập hợp lệ (Authorization: Bearer …)")
 
 
 def token_authenticator(engine: Engine) -> Authenticator:

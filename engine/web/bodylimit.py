@@ -60,7 +60,7 @@ class BodyLimit:
         body = json.dumps(
             {
                 "code": "payload_too_large",
-                "message": f"the request body is larger than {self.limit} bytes",
+                "message": f"nội dung yêu cầu lớn hơn {self.limit} byte",
                 "limit": self.limit,
             }
         ).encode()

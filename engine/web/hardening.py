@@ -75,7 +75,7 @@ async def _refuse(send: Send) -> None:
     body = json.dumps(
         {
             "code": "cross_site_request",
-            "message": "a change made with the dashboard's cookie must come from the dashboard",
+            "message": "thay đổi bằng phiên đăng nhập của trang điều hành phải được gửi từ chính trang đó",
         }
     ).encode()
     await send(
