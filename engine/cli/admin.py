@@ -30,7 +30,10 @@ def db_upgrade(
     engine = make_engine(db)
     before = current_revision(engine)
     upgrade(engine, revision)
-    out.print(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
+    out.print(
+        f"cơ sở dữ liệu ở phiên bản lược đồ {current_revision(engine)} "
+        f"(trước đó: {before or 'trống'})"
+    )
 
 
 @db_app.command("current")
@@ -41,8 +44,8 @@ def db_current(db: DbOpt = DEFAULT_DB) -> None:
 
     current = current_revision(make_engine(db))
     head = head_revision()
-    state = "up to date" if current == head else "run: dondoc db upgrade"
-    out.print(f"current: {current or 'none'}; needed: {head} ({state})")
+    state = "đã cập nhật" if current == head else "cần chạy: dondoc db upgrade"
+    out.print(f"hiện tại: {current or 'chưa có'}; cần: {head} ({state})")
     if current != head:
         raise typer.Exit(1)
 
@@ -63,7 +66,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(person: Annotated[str, typer.Option()], db: DbOpt = DEFAULT_DB) -> None:
     """Revoke every token of a person."""
-    out.print(f"revoked {Engine(db).revoke_tokens(person)} token(s)")
+    out.print(f"đã thu hồi {Engine(db).revoke_tokens(person)} mã truy cập")
 
 
 @audit_app.command("verify")
@@ -88,9 +91,10 @@ def audit_verify(
     )
     for b in report.breaks:
         sys.stdout.write(f"TAMPERED {b}\n")
-    status = "ok" if report.ok else "FAILED"
+    status = "toàn vẹn" if report.ok else "BỊ SỬA"
     out.print(
-        f"{status}: {report.directives_checked} directives, {report.events_checked} events checked"
+        f"{status}: đã kiểm tra {report.directives_checked} nhiệm vụ, "
+        f"{report.events_checked} sự kiện"
     )
     if not report.ok:
         raise typer.Exit(1)

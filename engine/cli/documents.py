@@ -93,7 +93,7 @@ def render(
         directory=SimpleDirectory.from_file(directory) if directory else None,
     )
     if output is None and fmt in ("pdf", "docx", "xlsx"):
-        err.print(f"error: {fmt} is binary; give -o FILE")
+        err.print(f"lỗi: {fmt} là tệp nhị phân; hãy cho -o TỆP")
         raise typer.Exit(2)
     doc = engine.document(
         template,
@@ -108,7 +108,8 @@ def render(
         sys.stdout.write(doc.data.decode())
         return
     output.write_bytes(doc.data)
-    out.print(f"wrote {output} ({len(doc.data):,} bytes)")
+    size = f"{len(doc.data):,}".replace(",", ".")  # 12.345 byte, as Vietnamese write it
+    out.print(f"đã ghi {output} ({size} byte)", markup=False)
 
 
 def outbox_list(
@@ -223,7 +224,9 @@ def import_document(
     if yes:
         accept = list(range(len(result.drafts)))
     elif not sys.stdin.isatty():
-        err.print("error: not a terminal: confirm the drafts interactively, or pass --yes")
+        err.print(
+            "lỗi: không chạy trong cửa sổ dòng lệnh: hãy xác nhận từng đề xuất, hoặc thêm --yes"
+        )
         raise typer.Exit(2)
     else:
         accept = [
@@ -234,6 +237,4 @@ def import_document(
     parent, children = engine.import_drafts(
         _actor(who, roles, unit), result, workflow, accept=accept
     )
-    out.print(
-        f"created directive {parent.id} for the document and {len(children)} directive(s) under it"
-    )
+    out.print(f"đã tạo nhiệm vụ #{parent.id} cho văn bản và {len(children)} nhiệm vụ thuộc nó")
