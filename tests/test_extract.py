@@ -40,7 +40,7 @@ def test_seed_000_meeting_conclusion() -> None:
         None,
     )
     assert h.issuer == "Sở Thông tin và Truyền thông"
-    assert any("day missing" in w for w in h.warnings)  # "ngày tháng 3 năm 2024": kept, flagged
+    assert any("thiếu ngày" in w for w in h.warnings)  # "ngày tháng 3 năm 2024": kept, flagged
     assert (h.authority, h.signer_position, h.signer) == (
         "TL. GIÁM ĐỐC",
         "PHÓ CHÁNH VĂN PHÒNG",
@@ -67,7 +67,7 @@ def test_seed_000_meeting_conclusion() -> None:
     assert seal.cooperating == ["Văn phòng Sở", "Phòng Công nghệ thông tin"] and seal.start == date(
         2024, 4, 1
     )
-    assert "standing duty (no deadline): confirm" in ex.drafts[3].flags
+    assert "nhiệm vụ thường xuyên (không có thời hạn): hãy xác nhận" in ex.drafts[3].flags
     assert ex.drafts[8].start == date(2024, 4, 1)  # the remediation window "từ tháng 04/2024"
     # the criticism in item 1 is a finding, not a task
     assert not any("Trong thời gian vừa qua" in d.text for d in ex.drafts)
@@ -80,7 +80,7 @@ def test_seed_000_without_a_roster_flags_the_per_leader_item() -> None:
     (path,) = SEEDS.glob("000_*.txt")
     ex = extract(read_document(path))
     per_leader = [d for d in ex.drafts if "từng đồng chí lãnh đạo" in d.text]
-    assert len(per_leader) == 1 and any("roster" in f for f in per_leader[0].flags)
+    assert len(per_leader) == 1 and any("danh sách lãnh đạo" in f for f in per_leader[0].flags)
 
 
 def test_seed_001_monthly_briefing() -> None:
@@ -145,7 +145,7 @@ def test_seed_002_inspection_recommendations() -> None:
 
 def test_seed_003_directions_without_dates() -> None:
     ex = seed("003")
-    assert any("no issue date" in w for w in ex.header.warnings)
+    assert any("không có ngày ban hành" in w for w in ex.header.warnings)
     got = [(d.text[:45], d.unit, d.due) for d in ex.drafts]
     assert got == [
         ("Trao đổi tại buổi kiểm tra, các thành viên đo", "Sở Thông tin và Truyền thông", None),
@@ -153,7 +153,7 @@ def test_seed_003_directions_without_dates() -> None:
         ("Thời gian tới, Phó Bí thư Thành ủy Nguyễn Văn", None, None),
         ("Cùng với đó, Sở TT&TT cần quyết tâm, quyết li", "Sở Thông tin và Truyền thông", None),
     ]
-    assert any("no responsible unit" in f for f in ex.drafts[1].flags)  # flagged for a human
+    assert any("không tìm thấy đơn vị" in f for f in ex.drafts[1].flags)  # flagged for a human
 
 
 def test_seed_004_standing_requirements() -> None:
@@ -257,7 +257,7 @@ def test_unit_as_written(sentence: str, unit: str | None) -> None:
 def test_no_year_is_invented_without_an_issue_date() -> None:
     text = "Yêu cầu các đơn vị báo cáo kết quả trước ngày 20.4.\n"
     (d,) = extract(text).drafts
-    assert d.due is None and any("unplaced" in f for f in d.flags)
+    assert d.due is None and any("chưa xác định được" in f for f in d.flags)
     assert d.deadline_text is not None and "20.4" in d.deadline_text
     # a written year needs no issue date; a given one places the rest
     (d,) = extract("Yêu cầu các đơn vị báo cáo kết quả trước ngày 20.4.2021.\n").drafts

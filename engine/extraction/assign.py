@@ -136,12 +136,12 @@ def find_who(text: str, inherited: Who, units: UnitsDirectory | None) -> Who:
         _, name, resolved = mentioned[0]
         who.unit = name
         if not resolved:
-            who.flags.append(f"unit {name!r} is not in the units directory")
+            who.flags.append(f"đơn vị {name!r} không có trong danh mục đơn vị")
     elif subject is not None:
         resolved_unit = units.resolve(subject) if units is not None else None
         who.unit = resolved_unit.name if resolved_unit is not None else subject
         if resolved_unit is None:
-            who.flags.append(f"unit {subject!r} is not in the units directory")
+            who.flags.append(f"đơn vị {subject!r} không có trong danh mục đơn vị")
     role = re.search(
         r"\b((?:Phó )?(?:Chánh|Giám đốc|Trưởng)\s+(?:Thanh tra|Văn phòng|phòng|Sở)(?:\s+[A-ZĐ][\wÀ-ỹ&]*)?)",
         scope if verb else "",
@@ -149,14 +149,14 @@ def find_who(text: str, inherited: Who, units: UnitsDirectory | None) -> Who:
     if role is not None:
         who.assignee = role.group(1).strip()
     if who.unit is None and who.assignee is None:
-        who.flags.append("no responsible unit or person found")
+        who.flags.append("không tìm thấy đơn vị hoặc người chịu trách nhiệm")
     return who
 
 
 # --- deadlines --------------------------------------------------------------------------------
 
 
-NO_DEADLINE = "no deadline found: confirm it is a standing duty, or add one"
+NO_DEADLINE = "không thấy thời hạn: xác nhận là nhiệm vụ thường xuyên, hoặc thêm thời hạn"
 # Two issue dates far apart: a deadline that reads the same from both does not depend on the
 # (unknown) issue date; one that differs ("trước ngày 20.4", "trong tháng tới") cannot be placed.
 PROBES = (date(1950, 6, 15), date(2090, 6, 15))
@@ -182,8 +182,8 @@ def read_deadline(text: str, issued: date | None) -> tuple[Deadline | None, list
     if (a.due, a.start) == (b.due, b.start):
         return replace(a, warnings=warnings), []
     unplaced = (
-        f"unplaced: {a.matched!r} depends on the issue date, which the document does not give; "
-        "give --issued"
+        f"chưa xác định được: {a.matched!r} tính từ ngày ban hành, mà văn bản không ghi ngày; "
+        "hãy cho --issued"
     )
     return replace(
         a,
@@ -203,7 +203,7 @@ def attach_deadline(draft: Draft, sentence: str, issued: date | None, why: str) 
     draft.start = draft.start or deadline.start
     draft.recurrence = str(deadline.recurrence) if deadline.recurrence else None
     draft.event = deadline.event
-    draft.flags = [f for f in draft.flags if f != NO_DEADLINE] + flags + [why + ": check it"]
+    draft.flags = [f for f in draft.flags if f != NO_DEADLINE] + flags + [why + ": hãy kiểm tra"]
     draft.flags.extend(deadline.warnings)
 
 
@@ -271,7 +271,7 @@ def propose(
     who = find_who(item, inherited, units)
     flags = list(who.flags) + deadline_flags
     if condition is not None and event is not None:
-        flags.append(f"conditional duty: when {event}")
+        flags.append(f"nhiệm vụ có điều kiện: khi {event}")
     elif (
         deadline is not None
         and deadline.due is None
@@ -279,7 +279,7 @@ def propose(
         and deadline.event is None
         and deadline.recurrence is None
     ):
-        flags.append("standing duty (no deadline): confirm")
+        flags.append("nhiệm vụ thường xuyên (không có thời hạn): hãy xác nhận")
     if deadline is not None:
         flags.extend(deadline.warnings)
     confidence = 0.45 + min(score, 0.8) * 0.4 + (0.1 if who.unit or who.assignee else -0.1)
@@ -309,21 +309,21 @@ def propose(
         unit = units.resolve(who.unit) if units is not None and who.unit else None
         if unit is not None and unit.leaders:
             for leader in unit.leaders:
-                drafts.append(make(item, unit.name, leader, ["one of a directive per leader"]))
+                drafts.append(make(item, unit.name, leader, ["một nhiệm vụ cho mỗi lãnh đạo"]))
             return
         drafts.append(
             make(
                 item,
                 who.unit,
                 None,
-                ["addressed to each leader: give a roster (units.yaml 'leaders') to split it"],
+                ["giao cho từng lãnh đạo: cần danh sách lãnh đạo (units.yaml 'leaders') để tách"],
             )
         )
         return
     people = PERSON.findall(item)
     if len(people) >= 1 and re.search(r"\bgồm\b|đối với các cá nhân", item):
         for name, position in people:
-            d = make(item, who.unit, who.assignee, ["one directive per named official"])
+            d = make(item, who.unit, who.assignee, ["một nhiệm vụ cho mỗi người được nêu tên"])
             d.concerns = f"{name} - {position.strip()}"
             drafts.append(d)
         return
@@ -337,8 +337,8 @@ def propose(
                     item,
                     resolved.name if resolved else mention,
                     f"{title} {mention}",
-                    ["one directive per listed unit"]
-                    + ([] if resolved else [f"unit {mention!r} is not in the units directory"]),
+                    ["một nhiệm vụ cho mỗi đơn vị được liệt kê"]
+                    + ([] if resolved else [f"đơn vị {mention!r} không có trong danh mục đơn vị"]),
                 )
             )
         return

@@ -78,8 +78,8 @@ def layout_date(text: str) -> tuple[date | None, str | None, list[str]]:
                         d,
                         m.group(0).strip(),
                         [
-                            f"the issue date {m.group(0).strip()!r} has no year: {year} is the year "
-                            "of the dates in the text"
+                            f"ngày ban hành {m.group(0).strip()!r} không ghi năm: lấy năm {year}, "
+                            "năm của các ngày trong văn bản"
                         ],
                     )
         break

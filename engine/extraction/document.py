@@ -72,12 +72,10 @@ def extract(
     partial = re.search(r"tháng\s*(\d{1,2})\s*năm\s*(\d{4})", header.date_text or "")
     if when is None and partial is not None:
         when = date(int(partial.group(2)), int(partial.group(1)), 1)
-        header.warnings.append(
-            f"the issue day is unknown; deadlines are read as from {when:%d/%m/%Y}"
-        )
+        header.warnings.append(f"không rõ ngày ban hành; thời hạn được tính từ {when:%d/%m/%Y}")
     elif when is None:
         header.warnings.append(
-            "no issue date: deadlines without a year cannot be placed; give --issued"
+            "không có ngày ban hành: thời hạn không ghi năm thì không xác định được; hãy cho --issued"
         )
     body_start = body_start_of(text)
     tree = build_tree(text, body_start)
@@ -146,7 +144,7 @@ class _Walker:
         open_drafts = [d for d in self.previous if d.due is None and d.event is None]
         if open_drafts:
             for d in open_drafts:
-                attach_deadline(d, child.text, self.issued, "the deadline is on the line below")
+                attach_deadline(d, child.text, self.issued, "thời hạn ở dòng dưới")
             return True
         if re.match(r"(?i)\s*thời hạn", child.text):
             self.pending = child.text
@@ -256,7 +254,7 @@ class _Walker:
         if self.pending is not None and len(self.drafts) > n:
             open_drafts = [d for d in self.drafts[n:] if d.due is None and d.event is None]
             for d in open_drafts:
-                attach_deadline(d, self.pending, self.issued, "the deadline is stated earlier")
+                attach_deadline(d, self.pending, self.issued, "thời hạn được nêu ở phía trước")
             self.pending = None
 
 

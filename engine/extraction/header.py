@@ -103,7 +103,7 @@ def parse_header(text: str) -> Header:
         h.symbol = m.group(2)
         h.doc_type = m.group(2).split("-")[0]
         if h.number is None:
-            h.warnings.append("the number is blank (Số: /…): it was not filled in on the document")
+            h.warnings.append("số văn bản để trống (Số: /…): văn bản chưa điền số")
     elif (m := INLINE_NUMBER.search(text)) is not None:
         h.number, h.symbol = m.group(1), m.group(2)
         h.doc_type = m.group(2).split("-")[0]
@@ -117,21 +117,21 @@ def parse_header(text: str) -> Header:
         h.place = m.group(1).split("|")[-1].strip()  # a header flattened into a "|" table
         day, month, year = m.group(2), m.group(3), m.group(4)
         h.date_text = m.group(0).strip()
-        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
+        missing = [n for n, v in (("ngày", day), ("tháng", month), ("năm", year)) if not v]
         if missing:
             h.warnings.append(
-                f"the date is incomplete ({', '.join(missing)} missing): {h.date_text!r}"
+                f"ngày ban hành chưa đủ (thiếu {', '.join(missing)}): {h.date_text!r}"
             )
         if year and month and day:
             try:
                 h.date = date(int(year), int(month), int(day))
             except ValueError:
-                h.warnings.append(f"the date {h.date_text!r} does not exist")
+                h.warnings.append(f"không có ngày {h.date_text!r}")
     elif h.date is None:
         h.date, h.date_text, warnings = layout_date(text)
         h.warnings.extend(warnings)
         if h.date is None:
-            h.warnings.append("no place-and-date line found")
+            h.warnings.append("không thấy dòng địa danh, ngày tháng")
     for line in head.splitlines()[:25]:
         stripped = line.strip()
         if stripped.upper() == stripped and stripped in TYPES:
@@ -153,7 +153,7 @@ def parse_header(text: str) -> Header:
         if h.issuer in ("Thanh tra tỉnh", "Thanh tra thành phố") and h.place:
             h.issuer = f"{h.issuer} {h.place}"  # "Thanh tra tỉnh" of the place on the date line
     else:
-        h.warnings.append("the issuing body could not be found")
+        h.warnings.append("không xác định được cơ quan ban hành")
     # signature block: after "Nơi nhận" (or at the end), TL./KT./TM. lines, position, name
     tail = text[-1200:]
     if (m := AUTHORITY.search(tail)) is not None:
