@@ -169,8 +169,7 @@ def directives_show(
         if entry.count > 1 and entry.last is not None:
             when += f" → {entry.last:%d/%m/%Y %H:%M}"
         text = f"{entry.count} lần: {entry.text}" if entry.count > 1 else entry.text
-        role = "" if entry.role in (None, "system") else entry.role  # "Hệ thống" says it
-        table.add_row(when, entry.who, role, text, entry.note or "")
+        table.add_row(when, entry.who, entry.role or "", text, entry.note or "")
     out.print(table)
 
 

@@ -59,6 +59,7 @@ def readable(events: list[AuditEvent], spec: WorkflowSpec, directory: Any) -> li
     triggers = {t.trigger: t.label for t in spec.transitions if t.label}
     timers = {t.id: t.label or t.id for t in spec.timers}
     roles = {r: s.label for r, s in spec.roles.items()}
+    roles.setdefault("system", "")  # the scheduler is "Hệ thống" already; no "(system)"
     names: dict[str, str] = {}
 
     def who(person: str) -> str:
