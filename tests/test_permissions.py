@@ -138,8 +138,8 @@ def test_grants_and_not_by_are_validated_with_file_and_line() -> None:
     with pytest.raises(errors.WorkflowError) as caught:
         parse_workflow(fixed, "w.yaml")
     lines = sorted(str(p) for p in caught.value.problems)
-    assert lines[0].startswith("w.yaml:13:") and "did you mean 'reviewer'" in lines[0]
-    assert lines[1].startswith("w.yaml:14:") and "scheduler" in lines[1]
+    assert lines[0].startswith("w.yaml:13:") and "có phải 'reviewer'" in lines[0]
+    assert lines[1].startswith("w.yaml:14:") and "bộ lập lịch" in lines[1]
 
 
 # --- end to end through the app of `dondoc serve` ---------------------------------------------
