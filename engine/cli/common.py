@@ -95,7 +95,7 @@ def _parse_date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise errors.PayloadError(field, f"expected YYYY-MM-DD, got {text!r}") from None
+        raise errors.PayloadError(field, f"cần ngày dạng YYYY-MM-DD, nhận được {text!r}") from None
 
 
 def text_table(*headers: str, title: str | None = None) -> Table:

@@ -252,7 +252,7 @@ def run_demo(
     clock = FakeClock(START)
     engine = Engine(db_url, clock=clock)
     if engine.directives(limit=1):
-        raise DondocError(f"the demo needs an empty database; {db_url} already has directives")
+        raise DondocError(f"bản trình diễn cần một cơ sở dữ liệu trống; {db_url} đã có nhiệm vụ")
     engine.set_directory(DIRECTORY)
     engine.set_office(OFFICE)
     engine.freeze_clock(until)

@@ -196,14 +196,14 @@ def directives_fire(
         try:
             loaded = json.loads(payload_json)
         except json.JSONDecodeError as exc:
-            raise errors.PayloadError("--payload", f"not valid JSON: {exc.msg}") from None
+            raise errors.PayloadError("--payload", f"không phải JSON hợp lệ: {exc.msg}") from None
         if not isinstance(loaded, dict):
-            raise errors.PayloadError("--payload", "must be a JSON object")
+            raise errors.PayloadError("--payload", "phải là một đối tượng JSON {…}")
         payload.update(loaded)
     for item in data or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise errors.PayloadError(item, "expected key=value")
+            raise errors.PayloadError(item, "cần dạng khóa=giá_trị")
         payload[key.strip()] = value
     d = _engine(db, extra).fire(directive_id, trigger, _actor(who, roles, unit), payload)
     if as_json:

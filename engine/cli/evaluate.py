@@ -72,11 +72,11 @@ def evaluate(
     """Score people (or units) from their directives per Decree 335/2025 (docs/evaluation.md)."""
     fmt = "json" if as_json else fmt
     if fmt not in FORMATS:
-        raise PayloadError("format", "expected table, json, xlsx or docx")
+        raise PayloadError("format", "cần table, json, xlsx hoặc docx")
     pol = EvaluationPolicy.load(policy) if policy else EvaluationPolicy()
     if against is not None:
         if against not in ("current", "original"):
-            raise PayloadError("against", "expected current or original")
+            raise PayloadError("against", "cần current (hạn hiện tại) hoặc original (hạn ban đầu)")
         pol = pol.model_copy(update={"progress_due_basis": against})
     engine = _engine(db, extra)
     report = engine.evaluate(period, by=by, policy=pol, general=_general(general))

@@ -46,7 +46,7 @@ STATUS = {
 def _child(spec: str, i: int) -> SubDirective:
     parts = [p.strip() for p in spec.split("|")]
     if not parts[0] or len(parts) > 3:
-        raise errors.PayloadError(f"--child[{i}]", "expected 'TITLE|PERSON|YYYY-MM-DD'")
+        raise errors.PayloadError(f"--child[{i}]", "cần dạng 'TÊN VIỆC|NGƯỜI|YYYY-MM-DD'")
     person = parts[1] if len(parts) > 1 and parts[1] else None
     due = _parse_date(parts[2], f"--child[{i}]") if len(parts) > 2 and parts[2] else None
     return SubDirective(parts[0], person, due=due)
@@ -188,7 +188,7 @@ def queue(
     elif who:
         items = engine.queue(_actor(who, None, unit))
     else:
-        raise errors.PayloadError("--as", "give --as PERSON or --of-unit UNIT")
+        raise errors.PayloadError("--as", "cần --as NGƯỜI hoặc --of-unit ĐƠN_VỊ")
     if as_json:
         _print_json([asdict(d) for d in items])
     else:

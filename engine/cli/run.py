@@ -216,7 +216,7 @@ def demo(
     if day is not None:
         stop = datetime.combine(day, time(18), tzinfo=VN_TZ).astimezone(UTC)
         if not START < stop <= END:
-            raise errors.PayloadError("until", "expected a day from 2024-03-18 to 2024-07-15")
+            raise errors.PayloadError("until", "cần một ngày từ 2024-03-18 đến 2024-07-15")
     run_demo(db, out, until=stop)
 
 
