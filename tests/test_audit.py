@@ -227,10 +227,10 @@ def test_cli_verify_incremental_and_checkpoint(tmp_path: Path) -> None:
     _sql(engine, "UPDATE directives SET assignee = 'x' WHERE id = :d", d=ids[1])
     engine.db.dispose()
     r = run("verify", "--directive", str(ids[0]))
-    assert r.returncode == 0 and "1 directives" in r.stdout
+    assert r.returncode == 0 and "đã kiểm tra 1 nhiệm vụ" in r.stdout
     r = run("verify", "--directive", str(ids[1]))
     assert r.returncode == 1 and f"directive {ids[1]}: assignee" in r.stdout
     r = run("verify", "--since", (date(2024, 3, 18) - timedelta(days=1)).isoformat())
-    assert r.returncode == 1 and "2 directives" in r.stdout
+    assert r.returncode == 1 and "đã kiểm tra 2 nhiệm vụ" in r.stdout
     r = run("verify", "--since", "2030-01-01")
-    assert r.returncode == 0 and "0 directives" in r.stdout
+    assert r.returncode == 0 and "đã kiểm tra 0 nhiệm vụ" in r.stdout

@@ -207,12 +207,12 @@ def test_validate_reports_template_problems_with_lines(tmp_path: Path) -> None:
     )
     r = dondoc("validate", "--templates", str(admin))
     assert r.returncode == 1
-    assert f"{admin / 'reminder.txt.j2'}:2:1: No filter named 'ngayy'" in r.stdout
+    assert f"{admin / 'reminder.txt.j2'}:2:1: lỗi cú pháp mẫu: No filter named 'ngayy'" in r.stdout
     (admin / "reminder.txt.j2").write_text("Nhắc {{ directive.titel }}\nx\n", encoding="utf-8")
     r = dondoc("validate", "--templates", str(admin))
     assert (
         r.returncode == 1
-        and f"{admin / 'reminder.txt.j2'}:1:1: undefined" in r.stdout
+        and f"{admin / 'reminder.txt.j2'}:1:1: chưa định nghĩa" in r.stdout
         and "titel" in r.stdout
     )
 
@@ -260,7 +260,7 @@ def test_extract_and_import_from_the_shell(tmp_path: Path) -> None:
         "--db",
         db,
     )
-    assert r.returncode == 0 and "6 directive(s)" in r.stdout
+    assert r.returncode == 0 and "6 nhiệm vụ thuộc nó" in r.stdout
     r = dondoc(
         "directives", "list", "--db", db, "--json", "--workflow", "inspection_review_meeting"
     )

@@ -63,7 +63,7 @@ def test_db_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
     assert run("current").returncode == 1
     r = run("upgrade")
-    assert r.returncode == 0 and f"at revision {head_revision()}" in r.stdout
+    assert r.returncode == 0 and f"phiên bản lược đồ {head_revision()}" in r.stdout
     assert run("current").returncode == 0
 
 

@@ -365,29 +365,33 @@ class Renderer:
                 source, filename, _ = self.env.loader.get_source(self.env, name)
             except jinja2.TemplateNotFound:
                 if required:
-                    problems.append(Problem(name, 1, 1, "template not found"))
+                    problems.append(Problem(name, 1, 1, "không có mẫu văn bản này"))
                 continue
             path = filename or name
             try:
                 tree = self.env.parse(source, name, filename)
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
-                problems.append(Problem(path, exc.lineno or 1, 1, exc.message or "lỗi cú pháp"))
+                problems.append(
+                    Problem(path, exc.lineno or 1, 1, f"lỗi cú pháp mẫu: {exc.message or ''}")
+                )
                 continue
             sample = sample_context(template_id)
             known = set(sample) | set(self.env.globals) | LAYOUT_NAMES
             for var in sorted(meta.find_undeclared_variables(tree) - known):
                 problems.append(
-                    Problem(path, _first_line(source, var), 1, f"unknown variable {var!r}")
+                    Problem(path, _first_line(source, var), 1, f"không có biến {var!r}")
                 )
             try:
                 self.env.get_template(name).render(**sample)
             except jinja2.UndefinedError as exc:
                 problems.append(
-                    Problem(path, _template_line(exc, path), 1, f"undefined: {exc.message}")
+                    Problem(path, _template_line(exc, path), 1, f"chưa định nghĩa: {exc.message}")
                 )
             except jinja2.exceptions.SecurityError as exc:
-                problems.append(Problem(path, _template_line(exc, path), 1, f"not allowed: {exc}"))
+                problems.append(
+                    Problem(path, _template_line(exc, path), 1, f"không được phép: {exc}")
+                )
         try:
             docx = self.docx_template(template_id)
         except TemplateNotFound:
