@@ -70,7 +70,7 @@ def test_a_direct_edit_of_a_directive_row_is_caught(
     ids = _history(engine)
     assert engine.verify_audit().ok
     _sql(engine, f"UPDATE directives SET {column} = :v WHERE id = :d", v=value, d=ids[1])
-    assert f"directive {ids[1]}: {named}" in _breaks(engine)
+    assert f"nhiệm vụ #{ids[1]}: {named}" in _breaks(engine)
 
 
 def test_removing_the_last_event_and_rolling_back_the_head_is_caught(engine: Engine) -> None:
@@ -90,7 +90,7 @@ def test_removing_the_last_event_and_rolling_back_the_head_is_caught(engine: Eng
         d=did,
     )
     # the row still says what the removed event did: the replay disagrees
-    assert f"directive {did}: data, progress differ" in _breaks(engine)
+    assert f"nhiệm vụ #{did}: data, progress khác" in _breaks(engine)
 
 
 def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(engine: Engine) -> None:
@@ -103,7 +103,7 @@ def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(engine: Engine)
     for table in ("timers", "events", "outbox"):
         _sql(engine, f"DELETE FROM {table} WHERE directive_id = :d", d=ids[2])
     _sql(engine, "DELETE FROM directives WHERE id = :d", d=ids[2])
-    assert "ledger" in _breaks(engine)
+    assert "sổ cái" in _breaks(engine)
 
 
 def test_rehashing_history_needs_the_key(engine: Engine) -> None:
@@ -152,10 +152,10 @@ def test_rehashing_history_needs_the_key(engine: Engine) -> None:
             {"h": prev, "d": did, "data": '{"progress": 40, "note": "đã hoàn thành"}'},
         )
     # every chain is self-consistent again, but the ledger no longer matches the checkpoint
-    assert "ledger" in _breaks(engine)
+    assert "sổ cái" in _breaks(engine)
     # and re-signing the checkpoint without the key does not help
     _sql(engine, "UPDATE audit_checkpoints SET digest = :g", g="0" * 64)
-    assert "signature does not match" in _breaks(engine)
+    assert "chữ ký không khớp" in _breaks(engine)
 
 
 def test_checkpoints_chain_keys_rotate_and_a_missing_key_is_reported(engine: Engine) -> None:
@@ -174,10 +174,10 @@ def test_checkpoints_chain_keys_rotate_and_a_missing_key_is_reported(engine: Eng
     assert engine.verify_audit(keys=ring).ok
     # the old key dropped from the ring: its checkpoint can no longer be verified
     report = engine.verify_audit(keys={key_id(new): new})
-    assert not report.ok and "not in the key ring" in report.breaks[0]
+    assert not report.ok and "không có trong bộ khóa" in report.breaks[0]
     # removing a checkpoint breaks their chain
     _sql(engine, "DELETE FROM audit_checkpoints WHERE id = 1")
-    assert "does not follow the previous checkpoint" in "\n".join(
+    assert "không nối tiếp mốc trước" in "\n".join(
         engine.verify_audit(keys=ring).breaks
     )
 
@@ -229,7 +229,7 @@ def test_cli_verify_incremental_and_checkpoint(tmp_path: Path) -> None:
     r = run("verify", "--directive", str(ids[0]))
     assert r.returncode == 0 and "đã kiểm tra 1 nhiệm vụ" in r.stdout
     r = run("verify", "--directive", str(ids[1]))
-    assert r.returncode == 1 and f"directive {ids[1]}: assignee" in r.stdout
+    assert r.returncode == 1 and f"nhiệm vụ #{ids[1]}: assignee" in r.stdout
     r = run("verify", "--since", (date(2024, 3, 18) - timedelta(days=1)).isoformat())
     assert r.returncode == 1 and "đã kiểm tra 2 nhiệm vụ" in r.stdout
     r = run("verify", "--since", "2030-01-01")

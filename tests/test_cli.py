@@ -129,7 +129,7 @@ def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
     con.commit()
     con.close()
     r = dondoc("audit", "verify", "--db", db)
-    assert r.returncode == 1 and "TAMPERED directive 1, event #2" in r.stdout
+    assert r.returncode == 1 and "BỊ SỬA nhiệm vụ #1, sự kiện #2" in r.stdout
 
 
 def test_render_and_outbox_from_the_shell(tmp_path: Path) -> None:

@@ -270,10 +270,10 @@ def test_tampering_is_detected(engine: Engine) -> None:
         )
     report = engine.verify_audit()
     assert not report.ok
-    assert any("event #2" in b and "hash" in b for b in report.breaks)
+    assert any("sự kiện #2" in b and "mã băm" in b for b in report.breaks)
     with engine.db.begin() as conn:
         conn.execute(sa.delete(EventRow).where(EventRow.directive_id == p, EventRow.seq == 2))
-    assert any("expected event #2" in b for b in engine.verify_audit().breaks)
+    assert any("lẽ ra phải là sự kiện #2" in b for b in engine.verify_audit().breaks)
 
 
 def test_changed_workflow_needs_a_new_version(db_url: str, clock: FakeClock, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -171,5 +171,5 @@ def test_removing_the_last_events_is_detected(db_url: str) -> None:
     with eng.db.begin() as c:
         c.execute(sa.delete(EventRow).where(EventRow.directive_id == d.id, EventRow.seq == 2))
     report = eng.verify_audit()
-    assert not report.ok and "chain head is event #2 but the trail ends at #1" in report.breaks[0]
+    assert not report.ok and "đầu chuỗi là sự kiện #2 nhưng nhật ký dừng ở #1" in report.breaks[0]
     eng.db.dispose()

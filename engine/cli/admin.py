@@ -90,7 +90,7 @@ def audit_verify(
         directive or None, since=since.replace(tzinfo=UTC) if since else None
     )
     for b in report.breaks:
-        sys.stdout.write(f"TAMPERED {b}\n")
+        sys.stdout.write(f"BỊ SỬA {b}\n")
     status = "toàn vẹn" if report.ok else "BỊ SỬA"
     out.print(
         f"{status}: đã kiểm tra {report.directives_checked} nhiệm vụ, "

@@ -165,10 +165,9 @@ class Audit(EngineBase):
                     last = checkpoints[-1]
                     if (ledger.digest(), ledger.count) != (last["digest"], last["events"]):
                         breaks.append(
-                            f"ledger: the events up to {canonical_time(last['cutoff'])} are not "
-                            f"those of checkpoint #{last['id']} ({ledger.count} events now, "
-                            f"{last['events']} then): a directive or events were removed, added "
-                            "or rewritten"
+                            f"sổ cái: các sự kiện đến {canonical_time(last['cutoff'])} không còn là "
+                            f"của mốc kiểm tra #{last['id']} (nay {ledger.count} sự kiện, lúc đó "
+                            f"{last['events']}): nhiệm vụ hoặc sự kiện đã bị xóa, thêm hoặc viết lại"
                         )
         if ids is not None:
             n_directives = max(n_directives, len(ids))
@@ -316,7 +315,7 @@ def _verify_one(
     breaks: list[str],
 ) -> int:
     if row is None:
-        breaks.append(f"directive {did}: its events remain but the directive was deleted")
+        breaks.append(f"nhiệm vụ #{did}: còn sự kiện nhưng nhiệm vụ đã bị xóa")
     replay = Replay(effects, row)
     prev, expected_seq, broken = GENESIS, 1, False
     for raw in chain:
@@ -324,15 +323,15 @@ def _verify_one(
         if isinstance(payload, str | bytes):
             payload = _EMPTY if payload in _EMPTY_TEXT else json.loads(payload)
         if seq != expected_seq:
-            breaks.append(f"directive {did}, event #{seq}: expected event #{expected_seq} here")
+            breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: lẽ ra phải là sự kiện #{expected_seq}")
             broken = True
         if prev_hash != prev:
-            breaks.append(f"directive {did}, event #{seq}: does not link to the previous event")
+            breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: không nối với sự kiện trước")
             broken = True
         at_text = _instant(at)
         body = [prev_hash, did, seq, at_text, actor, role, kind, trigger, from_state, to_state]
         if hash_body(body, payload) != h:
-            breaks.append(f"directive {did}, event #{seq}: content does not match its hash")
+            breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: nội dung không khớp với mã băm")
             broken = True
         if ledger is not None:
             ledger.add(did, seq, at_text, h)
@@ -343,17 +342,17 @@ def _verify_one(
     last_seq, last_hash = (chain[-1][1], chain[-1][11]) if chain else (0, "")
     if (row["event_seq"], row["event_hash"]) != (last_seq, last_hash):
         breaks.append(
-            f"directive {did}: its chain head is event #{row['event_seq']} but the trail ends "
-            f"at #{last_seq} (events removed or added behind dondoc's back)"
+            f"nhiệm vụ #{did}: đầu chuỗi là sự kiện #{row['event_seq']} nhưng nhật ký dừng ở "
+            f"#{last_seq} (sự kiện bị xóa hoặc thêm ngoài dondoc)"
         )
     elif replay.problem is not None:
-        breaks.append(f"directive {did}: {replay.problem}")
+        breaks.append(f"nhiệm vụ #{did}: {replay.problem}")
     elif not broken and chain:
         changed = replay.differences(row)
         if changed:
             breaks.append(
-                f"directive {did}: {', '.join(changed)} differ from what its events produce "
-                "(the row was edited behind dondoc's back)"
+                f"nhiệm vụ #{did}: {', '.join(changed)} khác với kết quả các sự kiện của nó "
+                "(dữ liệu bị sửa ngoài dondoc)"
             )
     return len(chain)
 
@@ -366,11 +365,11 @@ def _check_signatures(
         key = keys.get(cp["key_id"])
         if key is None:
             yield (
-                f"checkpoint #{cp['id']}: signed with key {cp['key_id']}, which is not in the "
-                "key ring (DONDOC_AUDIT_KEY, DONDOC_AUDIT_OLD_KEYS); cannot be verified"
+                f"mốc kiểm tra #{cp['id']}: ký bằng khóa {cp['key_id']}, không có trong bộ khóa "
+                "(DONDOC_AUDIT_KEY, DONDOC_AUDIT_OLD_KEYS); không kiểm tra được"
             )
         elif not hmac.compare_digest(sign_checkpoint(key, _body(cp)), cp["mac"]):
-            yield f"checkpoint #{cp['id']}: its signature does not match (forged or edited)"
+            yield f"mốc kiểm tra #{cp['id']}: chữ ký không khớp (giả mạo hoặc bị sửa)"
         if cp["prev_mac"] != prev:
-            yield f"checkpoint #{cp['id']}: does not follow the previous checkpoint (one removed?)"
+            yield f"mốc kiểm tra #{cp['id']}: không nối tiếp mốc trước (có mốc bị xóa?)"
         prev = cp["mac"]

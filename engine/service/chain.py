@@ -126,7 +126,7 @@ class ChainBreak:
     reason: str
 
     def __str__(self) -> str:
-        return f"directive {self.directive_id}, event #{self.seq}: {self.reason}"
+        return f"nhiệm vụ #{self.directive_id}, sự kiện #{self.seq}: {self.reason}"
 
 
 def verify_chain(directive_id: int, events: Iterable[Mapping[str, Any]]) -> list[ChainBreak]:
@@ -140,9 +140,9 @@ def verify_chain(directive_id: int, events: Iterable[Mapping[str, Any]]) -> list
     for ev in events:
         seq = int(ev["seq"])
         if seq != expected_seq:
-            breaks.append(ChainBreak(directive_id, seq, f"expected event #{expected_seq} here"))
+            breaks.append(ChainBreak(directive_id, seq, f"lẽ ra phải là sự kiện #{expected_seq}"))
         if ev["prev_hash"] != prev:
-            breaks.append(ChainBreak(directive_id, seq, "does not link to the previous event"))
+            breaks.append(ChainBreak(directive_id, seq, "không nối với sự kiện trước"))
         fields = {
             k: ev[k]
             for k in (
@@ -159,7 +159,7 @@ def verify_chain(directive_id: int, events: Iterable[Mapping[str, Any]]) -> list
         }
         recomputed = event_hash(prev_hash=ev["prev_hash"], directive_id=directive_id, **fields)
         if recomputed != ev["hash"]:
-            breaks.append(ChainBreak(directive_id, seq, "content does not match its hash"))
+            breaks.append(ChainBreak(directive_id, seq, "nội dung không khớp với mã băm"))
         prev = ev["hash"]
         expected_seq = seq + 1
     return breaks
@@ -278,13 +278,13 @@ class Replay:
             f["closed_at"] = f["done_at"] = None
             f["created_at"] = f["updated_at"] = at
         elif not f:
-            self.problem = self.problem or f"event #{seq} comes before the 'created' one"
+            self.problem = self.problem or f"sự kiện #{seq} đứng trước sự kiện tạo nhiệm vụ"
             return
         elif kind == "transition":
             effect = self.effects(f["workflow"], f["workflow_version"], trigger or "", f["state"])
             if effect is None or from_state != f["state"]:
                 self.problem = self.problem or (
-                    f"event #{seq}: {trigger!r} cannot leave state {f['state']!r}"
+                    f"sự kiện #{seq}: lệnh {trigger!r} không rời được trạng thái {f['state']!r}"
                 )
                 return
             f["state"] = to_state
