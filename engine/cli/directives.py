@@ -226,7 +226,7 @@ def deadline(
     try:
         result = parse_deadline(phrase, day, calendar=cal)
     except errors.DeadlineError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"lỗi: {exc}", markup=False)
         raise typer.Exit(1) from None
     sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
 
