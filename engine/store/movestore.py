@@ -120,6 +120,8 @@ def involvement(conn: sa.Connection, today: date) -> dict[str, dict[str, int]]:
     if conn.dialect.name == "postgresql":
         each = sa.func.jsonb_array_elements_text(_D.c.cooperating_units).table_valued("value")
         value: Any = each.c.value
+        # most directives name no cooperating unit: skip expanding their empty arrays
+        named = sa.and_(named, sa.func.jsonb_array_length(_D.c.cooperating_units) > 0)
     else:
         each = sa.func.json_each(_D.c.cooperating_units).table_valued("value")
         value = each.c.value
