@@ -76,9 +76,11 @@ def test_published_version_is_used_by_new_directives_and_loaded_by_later_engines
     # the log is tamper-evident
     with later.db.begin() as conn:
         conn.execute(sa.text("UPDATE admin_events SET subject = 'unit_task v3'"))
-    assert later.verify_admin_events() == ["admin event #1: does not match its chain"]
+    assert later.verify_admin_events() == ["nhật ký quản trị, sự kiện #1: không khớp với chuỗi băm"]
     report = later.verify_audit()  # a full audit run checks the administrators' log too
-    assert not report.ok and "admin event #1: does not match its chain" in report.breaks
+    assert (
+        not report.ok and "nhật ký quản trị, sự kiện #1: không khớp với chuỗi băm" in report.breaks
+    )
     later.db.dispose()
 
 

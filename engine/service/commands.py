@@ -281,7 +281,7 @@ class Commands(EngineBase):
                     raise NotFound("directive", directive_id)
                 if expected_version is not None and d.version != expected_version:
                     raise ConflictError(
-                        directive_id, f"expected version {expected_version}, found {d.version}"
+                        directive_id, f"phiên bản mong đợi {expected_version}, hiện là {d.version}"
                     )
                 self._apply(sql, d, trigger, actor, payload, self.clock.now())
                 return self._to_record(sql, d)

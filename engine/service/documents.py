@@ -158,7 +158,7 @@ class Documents(Queries):
         :class:`DocumentNotApplicable` when the letter does not fit the directive (a chasing
         letter for a closed directive…), :class:`TemplateError` for a broken admin template."""
         if fmt not in FORMATS:
-            raise PayloadError("format", f"expected one of {', '.join(FORMATS)}")
+            raise PayloadError("format", f"cần một trong {', '.join(FORMATS)}")
         if fmt == "xlsx" and not is_report(template):
             raise PayloadError(
                 "format", "xlsx chỉ dành cho báo cáo (progress_report); văn bản: docx"

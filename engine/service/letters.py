@@ -61,7 +61,7 @@ class Letters(Explanations, Documents):
         already reported done), ConflictError (it changed meanwhile), PayloadError (a template
         that is not a letter chasing work)."""
         if template not in CHASING:
-            raise PayloadError("template", f"expected one of {', '.join(CHASING)}")
+            raise PayloadError("template", f"cần một trong {', '.join(CHASING)}")
         seen = self.get(directive_id)
         docx = self.document(template, fmt="docx", directive_id=directive_id).data
         try:
@@ -73,7 +73,7 @@ class Letters(Explanations, Documents):
         with self._cmd() as sql:
             row = self._load_for_move(sql, directive_id, "send_letter")
             if row.version != seen.version:
-                raise ConflictError(directive_id, "it changed while the letter was written")
+                raise ConflictError(directive_id, "nhiệm vụ thay đổi trong lúc lập công văn")
             compiled = self._compiled(sql, row.workflow, row.workflow_version)
             if can(actor, Permission.ADMIN) or can(actor, Permission.REVIEW):
                 held = self._move_roles(actor, row, compiled)
@@ -158,7 +158,7 @@ class Letters(Explanations, Documents):
         """A sent letter's file as it was sent: ``docx`` or ``pdf``. NotFound when there is no
         such letter on the directive (or no PDF of it)."""
         if fmt not in ("docx", "pdf"):
-            raise PayloadError("format", "expected docx or pdf")
+            raise PayloadError("format", "cần docx hoặc pdf")
         with self._tx() as repo:
             row = repo.s.execute(
                 sa.select(_L.c.template, _L.c[fmt]).where(

@@ -376,7 +376,7 @@ class Moves(Explanations):
                 )
                 due_text = f"{move.before_due} trước hạn của nhiệm vụ chủ trì"
         if due is not None and parent.due is not None and due > parent.due:
-            raise PayloadError("due", f"{due:%d/%m/%Y} is after the parent's deadline")
+            raise PayloadError("due", f"{due:%d/%m/%Y} sau hạn của nhiệm vụ cha")
         wf = self.workflows.get(move.workflow)
         lead = parent.assignee or actor
         return [

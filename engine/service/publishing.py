@@ -141,7 +141,9 @@ class Publishing(EngineBase):
             try:
                 repo.s.flush()
             except IntegrityError:
-                raise ConflictError(0, f"{wf} v{ver} was published meanwhile") from None
+                raise ConflictError(
+                    0, f"quy trình {wf} phiên bản {ver} vừa được công bố bởi người khác"
+                ) from None
         self.workflows.add(compiled.loaded)
         return PublishedWorkflow(wf, ver, lw.spec.title, actor.id, now)
 
@@ -216,7 +218,7 @@ def admin_chain_problems(events: list[AdminEvent]) -> list[str]:
     for n, e in enumerate(events, 1):
         expected = _admin_hash(prev, e.seq, e.at, e.actor, e.action, e.subject, e.payload)
         if e.seq != n or e.hash != expected:
-            problems.append(f"admin event #{e.seq}: does not match its chain")
+            problems.append(f"nhật ký quản trị, sự kiện #{e.seq}: không khớp với chuỗi băm")
         prev = e.hash
     return problems
 

@@ -150,7 +150,7 @@ class Queries(EngineBase):
         calendar period; 15 the data window of Decree 09/2019 art. 12."""
         p = period if isinstance(period, Period) else Period.parse(period)
         if not 1 <= cutoff_day <= 28:
-            raise PayloadError("cutoff_day", "expected a day within 1..28")
+            raise PayloadError("cutoff_day", "cần một ngày từ 1 đến 28")
         start, end = p.report_window(cutoff_day)
         today = local_date(self.clock.now())
         return PeriodScope(p, start, end, min(end, today), cutoff_day, against)
@@ -251,7 +251,7 @@ class Queries(EngineBase):
         except TypeError as exc:
             raise PayloadError("filters", str(exc)) from None
         if f.status is not None and f.status not in {s.value for s in Status}:
-            raise PayloadError("status", f"expected one of {', '.join(s.value for s in Status)}")
+            raise PayloadError("status", f"cần một trong {', '.join(s.value for s in Status)}")
         if f.parent_id is not None and not possible_id(f.parent_id):
             raise PayloadError("parent_id", "không phải mã nhiệm vụ")
         basis = None if f.status is None else self.status_basis(repo, against)
@@ -303,7 +303,7 @@ class Queries(EngineBase):
         unit is part of its parent (per assignee and workflow, they count).
         """
         if by not in GROUPINGS:
-            raise PayloadError("by", f"expected {', '.join(GROUPINGS)}")
+            raise PayloadError("by", f"cần một trong {', '.join(GROUPINGS)}")
         if against not in ("current", "original"):
             raise PayloadError("against", "cần current (hạn hiện tại) hoặc original (hạn ban đầu)")
         scope = self._scope(period, against)

@@ -93,28 +93,28 @@ class Reporting(Documents, Publishing):
         whose report date is still ahead."""
         require(actor, Permission.ADMIN, "schedule_report")
         if kind not in KINDS:
-            raise PayloadError("kind", f"expected one of {', '.join(KINDS)}")
+            raise PayloadError("kind", f"cần một trong {', '.join(KINDS)}")
         if not name.strip() or len(name) > 200:
-            raise PayloadError("name", "must be 1..200 characters")
+            raise PayloadError("name", "phải dài từ 1 đến 200 ký tự")
         if not recipients or any(not r.strip() or len(r) > 200 for r in recipients):
-            raise PayloadError("recipients", "give at least one person id")
+            raise PayloadError("recipients", "cần ít nhất một người nhận (mã đăng nhập)")
         if not 1 <= cutoff_day <= 28:
-            raise PayloadError("cutoff_day", "expected a day within 1..28")
+            raise PayloadError("cutoff_day", "cần một ngày từ 1 đến 28")
         if not 1 <= send_after_days <= 60:
-            raise PayloadError("send_after_days", "expected 1..60 working days")
+            raise PayloadError("send_after_days", "cần từ 1 đến 60 ngày làm việc")
         if not 0 <= hour <= 23:
-            raise PayloadError("hour", "expected 0..23")
+            raise PayloadError("hour", "cần một giờ từ 0 đến 23")
         fmts = tuple(dict.fromkeys(formats))
         if not fmts or any(f not in REPORT_FORMATS for f in fmts):
-            raise PayloadError("formats", f"expected some of {', '.join(REPORT_FORMATS)}")
+            raise PayloadError("formats", f"cần một hoặc nhiều trong {', '.join(REPORT_FORMATS)}")
         if against not in ("current", "original"):
-            raise PayloadError("against", "expected current or original")
+            raise PayloadError("against", "cần current (hạn hiện tại) hoặc original (hạn ban đầu)")
         now = self.clock.now()
         timing = {"cutoff_day": cutoff_day, "send_after_days": send_after_days, "hour": hour}
         if first is not None:
             period = Period.parse(first)
             if period.kind != kind:
-                raise PayloadError("first", f"expected a period of kind {kind}")
+                raise PayloadError("first", f"cần một kỳ loại {kind}")
         else:
             period = Period.containing(kind, local_date(now))
             while self.report_date(period.previous(), **timing) >= now:
@@ -171,7 +171,7 @@ class Reporting(Documents, Publishing):
     def report_file(self, run_id: int, fmt: str = "docx") -> bytes:
         """A produced report's file (``docx`` or ``xlsx``) as it was produced."""
         if fmt not in REPORT_FORMATS:
-            raise PayloadError("format", "expected docx or xlsx")
+            raise PayloadError("format", "cần docx hoặc xlsx")
         with self._tx() as repo:
             data = repo.s.scalar(
                 sa.select(ReportRunRow.__table__.c[fmt]).where(ReportRunRow.id == run_id)

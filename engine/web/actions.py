@@ -149,7 +149,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                     content=form.get("content", ""),
                 )
                 if not child.title:
-                    raise PayloadError("title", "must not be empty")
+                    raise PayloadError("title", "không được để trống")
                 engine.delegate(directive_id, who, [child])
                 done = "delegated"
             else:
