@@ -33,6 +33,7 @@ from sqlalchemy import exc as sa_exc
 from .clock import VN_TZ, FakeClock
 from .core.records import Directive
 from .delivery.outbox import Deliverer, DeliveryReport
+from .ops.monitor import SweepMetrics, WorkerMonitor
 from .service.engine import Engine, FiredTimer, ReportRun
 
 log = logging.getLogger("dondoc.worker")
@@ -98,6 +99,8 @@ class Worker:
         deliverer: Deliverer | None = None,
         reconnect_for: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        heartbeat: bool = True,
+        metrics: SweepMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -109,6 +112,10 @@ class Worker:
         self._sleep = sleep
         self._busy = threading.Lock()
         self._scheduler: BaseScheduler | None = None
+        # Its heartbeat in the database (dondoc status) and its metrics: dondoc.ops.monitor.
+        self.monitor = WorkerMonitor(
+            engine.db, engine.clock, self.name, interval, heartbeat=heartbeat, metrics=metrics
+        )
 
     # --- the sweep (the same in production, tests and the demo) ----------------------------
     def run_pending(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
@@ -129,6 +136,7 @@ class Worker:
                 break
             if result.error is not None:
                 report.errors.append(result)
+                self.monitor.failed()
                 log.error("timer %s failed and will be retried: %s", result.timer_row, result.error)
                 continue
             if not result.skipped:
@@ -147,6 +155,11 @@ class Worker:
                 )
             for m, why in report.delivery.failed:
                 log.error("message %s to %s failed for good: %s", m.id, m.recipient, why)
+        self.monitor.swept(
+            sent=len(report.delivery.sent),
+            retried=len(report.delivery.retried),
+            dead=len(report.delivery.failed),
+        )
         return report
 
     def _retry(self, fn: Callable[[], T]) -> T:
@@ -161,7 +174,9 @@ class Worker:
                 f" → notified {', '.join(item.notified)}" if item.notified else "",
                 f" → {item.trigger}" if item.trigger else "",
             )
+            self.monitor.fired(item.due_at)
         else:
+            self.monitor.created()
             log.info("created directive %s of a recurring series (due %s)", item.id, item.due)
         if self.listener is not None:
             self.listener(item)
@@ -245,6 +260,7 @@ class Worker:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+            self.monitor.stopped()
 
     def serve(self) -> None:
         """Run until SIGTERM/SIGINT: catch up at once, then wake at each due instant.
@@ -274,6 +290,7 @@ class Worker:
             self._install(scheduler)
             self._arm()
             scheduler.start()
+        self.monitor.stopped()
         log.info("worker %s stopped", self.name)
 
 

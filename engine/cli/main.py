@@ -20,6 +20,7 @@ from .documents import extract, import_document, outbox_list, render
 from .evaluate import evaluate
 from .instances import instances_app
 from .moves import register as register_moves
+from .ops import register as register_ops
 from .people import office_app, people_app
 from .reports import reports_app
 from .run import demo, serve, worker
@@ -54,6 +55,7 @@ app.add_typer(people_app, name="people")
 app.add_typer(office_app, name="office")
 app.add_typer(instances_app, name="instances")
 app.add_typer(reports_app, name="reports")
+register_ops(app, db_app)
 
 
 def main() -> None:

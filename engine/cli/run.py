@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ import typer
 from .. import errors
 from ..service.engine import DEFAULT_DB, Engine
 from .common import DbOpt, WorkflowsOpt, _registry, out
+from .ops import LogFormatOpt, MetricsPortOpt
 
 
 def serve(
@@ -35,21 +35,20 @@ def serve(
         ),
     ] = False,
     directory: Annotated[Path | None, typer.Option(help="People/units directory YAML.")] = None,
+    log_format: LogFormatOpt = "text",
 ) -> None:
-    """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process."""
-    import logging
+    """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process.
 
+    Health at /healthz and /readyz, Prometheus metrics at /metrics (docs/operations.md)."""
     import uvicorn
 
     from ..core.directory import SimpleDirectory
+    from ..ops.logs import configure_logging
+    from ..ops.metrics import instrument
     from ..web.api import create_app
     from ..worker import Worker, retry_while_unavailable
 
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(log_format)
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
@@ -87,12 +86,16 @@ def serve(
         )
         out.print(f"Lần chạy đầu: đã tạo mã quản trị (chỉ hiện một lần): {token}")
     out.print(f"dondoc tại http://{host}:{port}/  (tài liệu API: http://{host}:{port}/docs)")
+    metrics = instrument(engine)  # one registry for the API and the scheduler inside
+    metrics.watch(engine)
     worker = None
     if not no_worker:
-        worker = Worker(engine, interval=30.0)
+        worker = Worker(engine, interval=30.0, metrics=metrics)
         worker.start_background()
     try:
-        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        # Logging as configured above (text or JSON); the access lines come from the app, with
+        # the request id, so uvicorn's own are off.
+        uvicorn.run(create_app(engine), host=host, port=port, log_config=None, access_log=False)
     finally:
         if worker is not None:
             worker.stop()
@@ -134,6 +137,8 @@ def worker(
         bool,
         typer.Option("--no-delivery", help="Fire timers only; leave the outbox to another worker."),
     ] = False,
+    metrics_port: MetricsPortOpt = None,
+    log_format: LogFormatOpt = "text",
 ) -> None:
     """Run the scheduler: fire due timers, create recurring directives, deliver the outbox.
 
@@ -143,13 +148,11 @@ def worker(
 
     from ..core.directory import SimpleDirectory
     from ..delivery.outbox import Deliverer, FileSink, LogSink, Router, SmtpSink
+    from ..ops.logs import configure_logging
+    from ..ops.metrics import Metrics, instrument
     from ..worker import Worker, retry_while_unavailable
 
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(log_format)
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
@@ -175,7 +178,12 @@ def worker(
             else None,
             webhook=_webhook_sink(webhook_url, os.environ.get("DONDOC_WEBHOOK_SECRET", "")),
         )
-    w = Worker(engine, name=name, interval=interval)
+    metrics: Metrics | None = None
+    if metrics_port is not None:
+        metrics = instrument(engine)
+        metrics.watch(engine)
+        metrics.serve(metrics_port)
+    w = Worker(engine, name=name, interval=interval, metrics=metrics)
     if not no_delivery:
         w.deliverer = Deliverer(engine, router, worker=w.name)
     if once:

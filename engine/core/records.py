@@ -70,6 +70,7 @@ class AuditEvent:
     payload: dict[str, Any] = field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    request_id: str | None = None  # the request that wrote it (correlation, outside the hash)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock, FakeClock, SystemClock, local_date
 from ..core.actors import Actor
+from ..core.correlation import current_request_id
 from ..core.directory import Directory, Recipient, SimpleDirectory
 from ..core.limits import (
     MAX_NAME_CHARS,
@@ -351,7 +352,13 @@ class EngineBase:
         }
         d.event_seq = fields["seq"]
         d.event_hash = event_hash(prev_hash=prev, directive_id=d.id, **fields)
-        return {"directive_id": d.id, "prev_hash": prev, "hash": d.event_hash, **fields}
+        return {
+            "directive_id": d.id,
+            "prev_hash": prev,
+            "hash": d.event_hash,
+            **fields,
+            "request_id": current_request_id(),  # correlation, outside the hash
+        }
 
     @staticmethod
     def _write(sql: Sql, d: DirectiveState, event: Mapping[str, Any]) -> None:
@@ -681,4 +688,5 @@ def event_record(e: EventRow) -> AuditEvent:
         payload=dict(e.payload or {}),
         prev_hash=e.prev_hash,
         hash=e.hash,
+        request_id=e.request_id,
     )

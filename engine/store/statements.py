@@ -332,11 +332,13 @@ class Sql:
 
     # --- events and timers ------------------------------------------------------------------
     def insert_event(self, values: Mapping[str, Any]) -> None:
+        if "request_id" not in values:  # optional: the service's chain always sets it
+            values = {**values, "request_id": None}
         self._execute(self.st.insert_event, values)
 
     def insert_events(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert audit events (made by the service's chain), one batch."""
-        self._many(self.st.insert_event, [dict(r) for r in rows])
+        self._many(self.st.insert_event, [{"request_id": None, **r} for r in rows])
 
     def add_timers(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Schedule pending firings (``directive_id, timer, state, due_at, repeat_index,

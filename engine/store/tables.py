@@ -165,6 +165,9 @@ class EventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # The id of the HTTP request (or other unit of work) that wrote the event, to find its log
+    # lines. Correlation only: outside the hash, so it is not evidence (docs/operations.md).
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class ExplanationRow(Base):
@@ -385,6 +388,27 @@ class SettingRow(Base):
     value: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     revision: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime]
+
+
+class WorkerRow(Base):
+    """A scheduler process's heartbeat (``dondoc worker``, or the one inside ``dondoc serve``):
+    written at every sweep, so ``dondoc status`` and the dashboard can tell when none runs."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    version: Mapped[str] = mapped_column(sa.String(64))
+    interval: Mapped[float] = mapped_column(sa.Float)  # seconds between sweeps; silent 2x = down
+    started_at: Mapped[datetime]
+    last_seen: Mapped[datetime]  # the last heartbeat (each sweep, and during a long one)
+    last_sweep_at: Mapped[datetime | None]  # the end of the last complete sweep
+    timers_fired: Mapped[int] = mapped_column(default=0)  # since started_at
+    series_created: Mapped[int] = mapped_column(default=0)
+    messages_sent: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    stopped_at: Mapped[datetime | None]  # a clean stop (SIGTERM), not a crash
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -47,6 +47,7 @@ from .dashboard import install as install_dashboard
 from .evaluation_api import install as install_evaluation
 from .hardening import Hardening
 from .moves_api import install as install_moves
+from .ops import install as install_ops
 from .reports_api import install as install_reports
 
 StatusName = Literal[
@@ -579,6 +580,7 @@ def create_app(
     install_moves(app, engine, lambda d: DirectiveOut.of(d).model_dump(mode="json"), ERRORS)
     install_evaluation(app, engine, ERRORS)
     install_reports(app, engine, ERRORS)
+    install_ops(app, engine)  # /healthz, /readyz, /metrics, request ids
     if dashboard:
         install_dashboard(app, engine, auth)
     return app

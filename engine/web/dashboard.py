@@ -25,6 +25,7 @@ from .actions import install as install_actions
 from .admin import install as install_admin
 from .auth import TOKEN_COOKIE
 from .mywork import DUE_SOON_DAYS, my_work
+from .ops import SchedulerBanner
 from .stats import STATUS_COLOURS
 from .stats import install as install_stats
 from .timeline import readable
@@ -43,6 +44,7 @@ def _css() -> str:
 
 def install(app: FastAPI, engine: Engine, auth: Any) -> None:
     css = _css()
+    banner = SchedulerBanner(engine)  # administrators: the scheduler is down or late
 
     def page(name: str, request: Request, who: Actor | None, **context: Any) -> HTMLResponse:
         counts = context.pop("counts", None)
@@ -70,6 +72,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
                 "path": request.url.path,
                 "counts": counts,
                 "display": engine.display,  # a login id → "Full name – Position"
+                "ops_banner": banner(who),
                 **context,
             },
         )

@@ -1,0 +1,139 @@
+"""Operating dondoc from the shell: ``dondoc status`` (is it alive?), ``dondoc db backup`` and
+``dondoc db restore``. Registered on the app by :mod:`.main` through :func:`register`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import typer
+
+from ..service.engine import DEFAULT_DB
+from .common import DbOpt, JsonOpt, WorkflowsOpt, out
+
+LogFormatOpt = Annotated[
+    Literal["text", "json"],
+    typer.Option("--log-format", help="text, or json: one JSON object per line with request_id."),
+]
+MetricsPortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port", help="Expose Prometheus metrics on http://0.0.0.0:PORT/metrics."
+    ),
+]
+MaxLagOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-lag",
+        help="Seconds a due timer or message may wait before it counts as lag.",
+        min=0,
+    ),
+]
+
+
+def status(
+    db: DbOpt = DEFAULT_DB,
+    extra: WorkflowsOpt = None,
+    max_lag: MaxLagOpt = 300.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Is dondoc alive? The database, its schema, the workflows, the workers' heartbeats and
+    the lag of reminders and notifications. Exit 0 when healthy, 1 with one line per problem."""
+    from sqlalchemy import exc as sa_exc
+
+    from ..clock import SystemClock
+    from ..core.machine import WorkflowRegistry
+    from ..errors import WorkflowError
+    from ..ops import dondoc_version
+    from ..ops.health import (
+        describe,
+        missing_sqlite_file,
+        readiness,
+        reason,
+        scheduler_status,
+    )
+    from ..store.health import frozen_at
+    from ..store.tables import make_engine
+    from .common import _registry
+
+    missing = missing_sqlite_file(db)
+    if missing is not None:
+        out.print(f"LỖI: {missing}", markup=False)
+        raise typer.Exit(1)
+    engine = make_engine(db)
+    problems: list[str] = []
+    workflows: WorkflowRegistry | None = None
+    try:
+        workflows = _registry(extra)
+    except WorkflowError as exc:
+        problems.extend(f"Quy trình lỗi: {p}" for p in exc.problems)
+    ready = readiness(engine, workflows)
+    problems.extend(ready.problems)
+    report: dict[str, Any] = {
+        "version": dondoc_version(),
+        "database": engine.url.render_as_string(hide_password=True),
+        "schema": ready.revision,
+        "schema_needed": ready.head,
+        "workflows": ready.workflows,
+    }
+    lines = [
+        f"dondoc {report['version']} · cơ sở dữ liệu {report['database']} · lược đồ "
+        f"{ready.revision or '—'} (cần {ready.head}) · {ready.workflows} quy trình"
+    ]
+    if ready.revision == ready.head:  # the tables are those this dondoc knows
+        try:
+            with engine.connect() as conn:
+                now = frozen_at(conn) or SystemClock().now()
+            sched = scheduler_status(engine, now, max_lag=timedelta(seconds=max_lag))
+        except sa_exc.SQLAlchemyError as exc:
+            problems.append(f"Không đọc được tình trạng bộ lập lịch: {reason(exc)}")
+        else:
+            problems.extend(sched.problems)
+            lines.append(f"Worker ({len(sched.alive)}/{len(sched.workers)} đang chạy):")
+            lines.extend(f"  {describe(w)}" for w in sched.workers)
+            b = sched.backlog
+            lines.append(
+                f"Việc tồn: {b.timers_due} hẹn giờ đến hạn chưa chạy"
+                + (f" (trễ nhất {int(b.timer_lag)} giây)" if b.timers_due else "")
+                + f"; {b.messages_due} thông báo đến lượt gửi"
+                + (f" (trễ nhất {int(b.outbox_lag)} giây)" if b.messages_due else "")
+            )
+            lines.extend(f"Lưu ý: {n}" for n in sched.notes)
+            report |= {
+                "now": now.isoformat(),
+                "workers": [
+                    {
+                        "name": w.beat.name,
+                        "host": w.beat.host,
+                        "state": w.state,
+                        "last_seen": w.beat.last_seen.isoformat(),
+                        "timers_fired": w.beat.timers_fired,
+                    }
+                    for w in sched.workers
+                ],
+                "timer_lag_seconds": b.timer_lag,
+                "timers_due": b.timers_due,
+                "outbox_lag_seconds": b.outbox_lag,
+                "messages_due": b.messages_due,
+                "messages_dead": b.messages_dead,
+                "notes": list(sched.notes),
+            }
+    engine.dispose()
+    if as_json:
+        report |= {"ok": not problems, "problems": problems}
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for line in lines:
+            out.print(line, markup=False)
+        for p in problems:
+            out.print(f"LỖI: {p}", markup=False)
+        out.print("Tình trạng: tốt" if not problems else f"Tình trạng: {len(problems)} vấn đề")
+    if problems:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
+    """Add ``status`` to the app and ``backup``/``restore`` to ``dondoc db``."""
+    app.command()(status)
