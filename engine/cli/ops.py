@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
 from ..service.engine import DEFAULT_DB
-from .common import DbOpt, JsonOpt, WorkflowsOpt, out
+from .common import DbOpt, JsonOpt, WorkflowsOpt, err, out
 
 LogFormatOpt = Annotated[
     Literal["text", "json"],
@@ -134,6 +135,76 @@ def status(
         raise typer.Exit(1)
 
 
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite / replace what is there.")]
+
+
+def backup(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The backup file to write.")],
+    db: DbOpt = DEFAULT_DB,
+    force: ForceOpt = False,
+) -> None:
+    """Back up the database while it runs: SQLite through its online backup API, PostgreSQL
+    through pg_dump (custom format). Restore with: dondoc db restore FILE --db URL."""
+    from ..ops import backup as b
+
+    try:
+        if b.backend(db) == "sqlite":
+            copy = b.backup_sqlite(db, output, force=force)
+            out.print(
+                f"Đã sao lưu {copy.directives} nhiệm vụ, {copy.events} sự kiện vào {copy.path} "
+                f"({copy.bytes / 1_048_576:.1f} MB)",
+                markup=False,
+            )
+            return
+        if b.backend(db) != "postgresql":
+            raise b.BackupError(f"không sao lưu được loại cơ sở dữ liệu {b.backend(db)}")
+        if output.exists() and not force:
+            raise b.BackupError(f"tệp {output} đã có; chọn tên khác (hoặc --force để ghi đè)")
+        command = b.pg_dump_command(db, output)
+        out.print(f"$ {b.shown(command)}", markup=False)
+        b.run_pg(command, db)
+        out.print(f"Đã sao lưu vào {output} ({output.stat().st_size / 1_048_576:.1f} MB)")
+    except b.BackupError as exc:
+        _fail(str(exc))
+
+
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="A file written by dondoc db backup.")],
+    db: DbOpt = DEFAULT_DB,
+    force: ForceOpt = False,
+) -> None:
+    """Restore a backup into an empty database (SQLite file or PostgreSQL database), then
+    check it: dondoc audit verify --db URL."""
+    from ..ops import backup as b
+
+    try:
+        if b.backend(db) == "sqlite":
+            copy = b.restore_sqlite(backup_file, db, force=force)
+            out.print(
+                f"Đã khôi phục {copy.directives} nhiệm vụ, {copy.events} sự kiện vào {copy.path}",
+                markup=False,
+            )
+        elif b.backend(db) == "postgresql":
+            if not backup_file.exists():
+                raise b.BackupError(f"không có tệp sao lưu {backup_file}")
+            command = b.pg_restore_command(backup_file, db)
+            out.print(f"$ {b.shown(command)}", markup=False)
+            b.run_pg(command, db)
+            out.print("Đã khôi phục.")
+        else:
+            raise b.BackupError(f"không khôi phục được vào loại cơ sở dữ liệu {b.backend(db)}")
+    except b.BackupError as exc:
+        _fail(str(exc))
+    out.print("Kiểm tra toàn vẹn: dondoc audit verify --db URL; rồi: dondoc db upgrade --db URL")
+
+
+def _fail(message: str) -> None:
+    err.print(f"LỖI: {message}", markup=False)
+    raise typer.Exit(1)
+
+
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
     """Add ``status`` to the app and ``backup``/``restore`` to ``dondoc db``."""
     app.command()(status)
+    db_app.command("backup")(backup)
+    db_app.command("restore")(restore)
