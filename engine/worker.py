@@ -31,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import exc as sa_exc
 
 from .clock import VN_TZ, FakeClock
+from .core.correlation import new_request_id, request_id
 from .core.records import Directive
 from .delivery.outbox import Deliverer, DeliveryReport
 from .ops.monitor import SweepMetrics, WorkerMonitor
@@ -119,7 +120,12 @@ class Worker:
 
     # --- the sweep (the same in production, tests and the demo) ----------------------------
     def run_pending(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
-        """Do everything due now (until ``should_stop()``); returns what was done."""
+        """Do everything due now (until ``should_stop()``); returns what was done. The sweep
+        has its own request id: on its log lines and on the audit events it writes."""
+        with request_id(new_request_id()):
+            return self._sweep(should_stop)
+
+    def _sweep(self, should_stop: Callable[[], bool]) -> SweepReport:
         report = SweepReport()
         while (created := self._retry(self.engine.run_next_series)) is not None:
             for d in created:

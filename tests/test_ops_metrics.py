@@ -155,7 +155,12 @@ def test_a_request_id_reaches_the_answer_the_log_and_the_audit(
     engine = Engine(f"sqlite:///{tmp_path / 'r.db'}", clock=clock)
     client = TestClient(create_app(engine))
     token = engine.create_token("thang", roles=("admin", "assigner", "reviewer"))
-    body = {"workflow": "remediation_self_assessment", "title": "Báo cáo", "assignee": "luyen"}
+    body = {
+        "workflow": "remediation_self_assessment",
+        "title": "Báo cáo",
+        "assignee": "luyen",
+        "due": "2024-06-30",
+    }
     with caplog.at_level(logging.INFO, logger="dondoc.http"):
         r = client.post(
             "/api/directives",
@@ -179,9 +184,15 @@ def test_a_request_id_reaches_the_answer_the_log_and_the_audit(
     r = client.get("/healthz", headers={"X-Request-ID": "x" * 65})
     assert len(r.headers["x-request-id"]) == 32 and r.headers["x-request-id"] != "x" * 65
     assert len(client.get("/healthz").headers["x-request-id"]) == 32
-    # Outside a request (the worker, the library): no id; the audit still verifies.
+    detail = client.get(f"/api/directives/{d}", headers={"Authorization": f"Bearer {token}"})
+    assert detail.json()["history"][0]["request_id"] == "req-2024.03.18-001"
+    # The library outside a request: no id. A worker's sweep: one id for all it writes.
     engine.fire(d, "start", Actor.of("luyen"))
     assert engine.history(d)[-1].request_id is None
+    clock.set(datetime(2024, 12, 1, tzinfo=UTC))  # every timer of the directive is due
+    Worker(engine, name="w").run_pending()
+    swept = [e.request_id for e in engine.history(d) if e.kind == "timer"]
+    assert swept and len(set(swept)) == 1 and swept[0] is not None
     assert engine.verify_audit().ok
     engine.db.dispose()
 

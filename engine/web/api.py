@@ -187,6 +187,7 @@ class EventOut(BaseModel):
     to_state: str | None
     payload: dict[str, Any]
     hash: str
+    request_id: str | None = Field(default=None, description="the request that wrote it")
 
     @classmethod
     def of(cls, e: AuditEvent) -> EventOut:
@@ -201,6 +202,7 @@ class EventOut(BaseModel):
             to_state=e.to_state,
             payload=e.payload,
             hash=e.hash,
+            request_id=e.request_id,
         )
 
 
