@@ -165,6 +165,7 @@ class Worker:
             sent=len(report.delivery.sent),
             retried=len(report.delivery.retried),
             dead=len(report.delivery.failed),
+            logged=len(report.delivery.logged),
         )
         return report
 

@@ -6,8 +6,9 @@ worker on ``--metrics-port``.
   (``permission_denied``, ``invalid_transition``, ``conflict``…, ``error`` for a fault);
 - ``dondoc_timers_fired_total``, ``dondoc_timer_failures_total`` and
   ``dondoc_timer_lag_seconds`` (firing time minus due time), ``dondoc_series_created_total``;
-- ``dondoc_outbox_messages_total{result}``: ``sent``, ``retry`` (a failed attempt, tried again
-  later) and ``dead`` (failed for good);
+- ``dondoc_outbox_messages_total{result}``: ``sent``, ``logged`` (only recorded by the log or
+  file sink: nobody was told), ``retry`` (a failed attempt, tried again later) and ``dead``
+  (failed for good);
 - ``dondoc_http_requests_total{method, route, status}`` and
   ``dondoc_http_request_duration_seconds{method, route}`` (route = the path template);
 - read from the database at each scrape (:class:`BacklogCollector`): ``dondoc_database_up``,
@@ -55,6 +56,9 @@ COMMANDS = (
     "answer_explanation",
     "assess_explanation",
     "migrate",
+    "send_letter",
+    "publish_workflow",
+    "schedule_report",
 )
 
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -95,7 +99,7 @@ class Metrics:
         )
         self.outbox = Counter(
             "dondoc_outbox_messages",
-            "Outbox delivery attempts by result: sent, retry, dead.",
+            "Outbox delivery attempts by result: sent, logged, retry, dead.",
             ["result"],
             registry=r,
         )
@@ -128,8 +132,8 @@ class Metrics:
     def series_created(self, n: int) -> None:
         self.series.inc(n)
 
-    def delivered(self, sent: int, retried: int, dead: int) -> None:
-        for result, n in (("sent", sent), ("retry", retried), ("dead", dead)):
+    def delivered(self, sent: int, retried: int, dead: int, logged: int = 0) -> None:
+        for result, n in (("sent", sent), ("logged", logged), ("retry", retried), ("dead", dead)):
             if n:
                 self.outbox.labels(result).inc(n)
 

@@ -27,7 +27,7 @@ class SweepMetrics(Protocol):
     def timer_fired(self, lag_seconds: float) -> None: ...
     def timer_failed(self) -> None: ...
     def series_created(self, n: int) -> None: ...
-    def delivered(self, sent: int, retried: int, dead: int) -> None: ...
+    def delivered(self, sent: int, retried: int, dead: int, logged: int = 0) -> None: ...
 
 
 class WorkerMonitor:
@@ -74,11 +74,11 @@ class WorkerMonitor:
         if self.metrics is not None:
             self.metrics.series_created(n)
 
-    def swept(self, *, sent: int = 0, retried: int = 0, dead: int = 0) -> None:
+    def swept(self, *, sent: int = 0, retried: int = 0, dead: int = 0, logged: int = 0) -> None:
         """A sweep ended (with its delivery results): beat."""
         self.messages_sent += sent
-        if self.metrics is not None and (sent or retried or dead):
-            self.metrics.delivered(sent, retried, dead)
+        if self.metrics is not None and (sent or retried or dead or logged):
+            self.metrics.delivered(sent, retried, dead, logged)
         now = self.clock.now()
         self.last_sweep_at = now
         self.beat(now)
