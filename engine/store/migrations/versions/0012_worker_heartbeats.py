@@ -4,8 +4,8 @@
 dashboard's banner). ``events.request_id``: the HTTP request that wrote an event, to find its
 log lines (nullable, outside the hash: old events keep verifying).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-25
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import dondoc.store.tables
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
