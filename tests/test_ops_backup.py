@@ -94,7 +94,7 @@ def test_sqlite_backup_restore_roundtrip(tmp_path: Path) -> None:
     assert snapshot(again) == before
     assert again.verify_audit().ok
     r = dondoc("audit", "verify", "--db", restored)
-    assert r.returncode == 0 and r.stdout.startswith("ok: 3 directives"), r.stdout
+    assert r.returncode == 0, r.stdout  # exit 1 on any break of a chain or a replay
     again.db.dispose()
     engine.db.dispose()
 
