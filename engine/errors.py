@@ -183,6 +183,27 @@ class SchemaError(DondocError):
     code = "schema"
 
 
+class MissingExtra(DondocError):
+    """A feature needs an optional part that is not installed: the ``extra`` of pyproject
+    (``pip install 'dondoc[extra]'``), ``module`` being what was missing, and ``system`` a
+    system package it also needs, if any."""
+
+    code = "missing_extra"
+
+    def __init__(
+        self, extra: str, module: str, detail: str = "", system: str | None = None
+    ) -> None:
+        self.extra = extra
+        self.module = module
+        self.detail = detail
+        self.system = system
+        also = f" and the system package {system}" if system else ""
+        super().__init__(
+            f"{module} is not installed: pip install 'dondoc[{extra}]'{also}"
+            + (f" ({detail})" if detail else "")
+        )
+
+
 EXIT_CODES: dict[type[DondocError], int] = {
     WorkflowError: 1,
     DeadlineError: 1,
@@ -196,6 +217,7 @@ EXIT_CODES: dict[type[DondocError], int] = {
     MigrationPlanError: 2,
     TemplateNotFound: 3,
     TemplateError: 1,
+    MissingExtra: 8,
 }
 
 HTTP_STATUS: dict[type[DondocError], int] = {
@@ -211,6 +233,7 @@ HTTP_STATUS: dict[type[DondocError], int] = {
     MigrationPlanError: 422,
     TemplateNotFound: 404,
     TemplateError: 422,
+    MissingExtra: 501,
 }
 
 

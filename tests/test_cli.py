@@ -53,7 +53,7 @@ def test_graph_mermaid_and_dot() -> None:
     r = dondoc("graph", "remediation_self_assessment", "--format", "dot")
     assert r.returncode == 0 and "digraph" in r.stdout and "peripheries=2" in r.stdout
     r = dondoc("graph", "nope")
-    assert r.returncode == 3 and "không tìm thấy" in r.stderr
+    assert r.returncode == 3 and "không tìm thấy quy trình 'nope'" in r.stderr
 
 
 def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
@@ -180,7 +180,7 @@ def test_render_and_outbox_from_the_shell(tmp_path: Path) -> None:
     r = dondoc("render", "chasing_letter", "--directive", "1", "-o", str(pdf), "--db", db)
     assert r.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
     r = dondoc("render", "chasing_letter", "--directive", "99", "--format", "txt", "--db", db)
-    assert r.returncode == 3 and "không tìm thấy" in r.stderr
+    assert r.returncode == 3 and "không tìm thấy nhiệm vụ #99" in r.stderr
     office.write_text("nam: x\n", encoding="utf-8")
     r = dondoc(
         "render",

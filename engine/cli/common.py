@@ -26,9 +26,36 @@ from ..service.engine import Engine
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+def db_url(value: str | None) -> str | None:
+    """``--db``: a database URL, or the path of an SQLite file (``office.db`` means
+    ``sqlite:///office.db``); ``postgres://`` and ``postgresql://`` use psycopg 3, the driver
+    of the ``postgres`` extra."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        raise typer.BadParameter("cần URL cơ sở dữ liệu hoặc đường dẫn tệp SQLite")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise typer.BadParameter(f"{text} là một thư mục; cần đường dẫn tệp SQLite")
+        return f"sqlite:///{path}"
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return text
+
+
 DbOpt = Annotated[
     str,
-    typer.Option("--db", envvar="DONDOC_DB", help="Database URL (SQLite file by default)."),
+    typer.Option(
+        "--db",
+        envvar="DONDOC_DB",
+        callback=db_url,
+        help="Cơ sở dữ liệu: đường dẫn tệp SQLite (mặc định dondoc.db) hoặc URL "
+        "(sqlite:///tệp.db, postgresql+psycopg://người_dùng@máy/tên).",
+    ),
 ]
 WorkflowsOpt = Annotated[
     list[Path] | None,
@@ -95,7 +122,9 @@ def _parse_date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise errors.PayloadError(field, f"cần ngày dạng YYYY-MM-DD, nhận được {text!r}") from None
+        raise errors.PayloadError(
+            field, f"cần ngày dạng YYYY-MM-DD (ví dụ 2024-07-01), nhận được {text!r}"
+        ) from None
 
 
 def text_table(*headers: str, title: str | None = None) -> Table:

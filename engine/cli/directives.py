@@ -33,7 +33,6 @@ from .common import (
     _engine,
     _parse_date,
     _print_json,
-    err,
     out,
     text_table,
 )
@@ -223,11 +222,7 @@ def deadline(
     day = _parse_date(issued, "issued")
     assert day is not None
     cal = WorkingCalendar.from_file(calendar_file) if calendar_file else None
-    try:
-        result = parse_deadline(phrase, day, calendar=cal)
-    except errors.DeadlineError as exc:
-        err.print(f"lỗi: {exc}", markup=False)
-        raise typer.Exit(1) from None
+    result = parse_deadline(phrase, day, calendar=cal)  # DeadlineError: exit 1
     sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
 
 

@@ -14,7 +14,7 @@ import typer
 
 from .. import errors
 from ..service.engine import DEFAULT_DB, Engine
-from .common import DbOpt, WorkflowsOpt, _registry, out
+from .common import DbOpt, WorkflowsOpt, _registry, db_url, out
 from .ops import LogFormatOpt, MetricsPortOpt
 
 
@@ -203,6 +203,7 @@ def demo(
         str | None,
         typer.Option(
             "--db",
+            callback=db_url,
             help="Keep the result in this (empty) database, with the people directory and "
             "office profile; its clock stays at the demo's end.",
         ),

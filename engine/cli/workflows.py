@@ -15,7 +15,17 @@ from .. import errors
 from ..core.graph import to_dot, to_mermaid
 from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
 from ..service.base import DEFAULT_DB
-from .common import DbOpt, JsonOpt, WorkflowsOpt, _print_json, _registry, err, out, text_table
+from .common import (
+    DbOpt,
+    JsonOpt,
+    WorkflowsOpt,
+    _print_json,
+    _registry,
+    db_url,
+    err,
+    out,
+    text_table,
+)
 
 workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
 
@@ -38,6 +48,7 @@ def validate(
         str | None,
         typer.Option(
             "--db",
+            callback=db_url,
             help="Also check the people the workflows name against this database's directory.",
         ),
     ] = None,

@@ -245,7 +245,12 @@ def parse_deadline(text: str, issued: date, *, calendar: WorkingCalendar | None 
     norm = normalize(text)
     if not norm:
         raise DeadlineError(text, "văn bản trống; " + EXPECTED)
-    kept = _scan(norm, Ctx(issued, cal), text)
+    try:
+        kept = _scan(norm, Ctx(issued, cal), text)
+    except (OverflowError, ValueError):  # a period counted past 31/12/9999 (or before year 1)
+        raise DeadlineError(
+            text, f"ngày tính ra từ ngày ban hành {issued:%d/%m/%Y} nằm ngoài các năm 1–9999"
+        ) from None
     due_matches = [f for f in kept if f[2].due is not None]
     if not due_matches:
         others = [f for f in kept if f[2].start is not None] or [

@@ -20,11 +20,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..errors import DondocError
+from ..errors import MissingExtra
 
 
-class PdfUnavailable(DondocError):
+class PdfUnavailable(MissingExtra):
+    """PDF output needs WeasyPrint (the ``pdf`` extra) and the Pango system libraries."""
+
     code = "pdf_unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("pdf", "WeasyPrint", detail, system="libpango-1.0-0")
 
 
 def assets_root() -> Path:
@@ -77,10 +82,7 @@ def html_to_pdf(html: str, *, fetcher: AssetsOnlyFetcher | None = None) -> bytes
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: the Pango libraries are missing
-        raise PdfUnavailable(
-            f"PDF output needs WeasyPrint and Pango: pip install 'dondoc[pdf]' and the system "
-            f"package libpango-1.0-0 ({exc})"
-        ) from None
+        raise PdfUnavailable(f"{type(exc).__name__}: {exc}") from None
     fetch = fetcher or AssetsOnlyFetcher()
     result = HTML(
         string=html, base_url=fetch.roots[0].as_uri() + "/", url_fetcher=fetch

@@ -71,9 +71,11 @@ def extract(
     when = header.date or issued
     partial = re.search(r"tháng\s*(\d{1,2})\s*năm\s*(\d{4})", header.date_text or "")
     if when is None and partial is not None:
-        when = date(int(partial.group(2)), int(partial.group(1)), 1)
-        header.warnings.append(f"không rõ ngày ban hành; thời hạn được tính từ {when:%d/%m/%Y}")
-    elif when is None:
+        # year 0 or month 13: the header already warns that the date does not exist
+        when = _first_of_month(int(partial.group(2)), int(partial.group(1)))
+        if when is not None:
+            header.warnings.append(f"không rõ ngày ban hành; thời hạn được tính từ {when:%d/%m/%Y}")
+    if when is None and partial is None:
         header.warnings.append(
             "không có ngày ban hành: thời hạn không ghi năm thì không xác định được; hãy cho --issued"
         )
@@ -263,3 +265,11 @@ _ANY_DAY = date(2000, 1, 1)  # only to find where deadlines lie, never to date o
 
 def normalize_for_search(text: str) -> str:
     return normalize(text)
+
+
+def _first_of_month(year: int, month: int) -> date | None:
+    """The first day of that month, or None when there is no such month (year 0, month 13)."""
+    try:
+        return date(year, month, 1)
+    except ValueError:
+        return None
