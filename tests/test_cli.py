@@ -12,6 +12,7 @@ import pytest
 
 from dondoc.core.spec import bundled_workflow_files
 
+PEOPLE = Path(__file__).parent / "data" / "people.yaml"
 REMEDIATION = next(p for p in bundled_workflow_files() if p.stem == "remediation_self_assessment")
 
 
@@ -58,6 +59,7 @@ def test_graph_mermaid_and_dot() -> None:
 
 def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert dondoc("people", "load", str(PEOPLE), "--db", db).returncode == 0
     r = dondoc(
         "directives",
         "create",
@@ -134,6 +136,7 @@ def test_directive_lifecycle_from_the_shell(tmp_path: Path) -> None:
 
 def test_render_and_outbox_from_the_shell(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'r.db'}"
+    assert dondoc("people", "load", str(PEOPLE), "--db", db).returncode == 0
     r = dondoc(
         "directives",
         "create",
@@ -226,6 +229,7 @@ def test_extract_and_import_from_the_shell(tmp_path: Path) -> None:
     got = json.loads(r.stdout)
     assert got["document"]["number"] == "547" and len(got["directives"]) == 6
     db = f"sqlite:///{tmp_path / 'imp.db'}"
+    assert dondoc("people", "load", str(PEOPLE), "--db", db).returncode == 0
     r = subprocess.run(
         [
             sys.executable,

@@ -222,7 +222,7 @@ def test_cli_dry_run_then_migrate(tmp_path: Path, both_versions: WorkflowRegistr
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "dondoc.cli", "instances", "migrate", "unit_report",
-             "--from", "1", "--to", "2", "--db", db, "-w", str(DATA), *args],
+             "--from", "1", "--to", "2", "--db", db, "-w", str(DATA), "--as-admin", *args],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 

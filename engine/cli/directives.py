@@ -16,12 +16,15 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import errors
+from ..clock import local_date
+from ..core.permissions import Permission, require
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.phrases import parse_deadline
-from ..deadlines.status import Status
+from ..deadlines.status import Status, late_at_creation, lateness
 from ..service.engine import DEFAULT_DB, NewDirective
 from ..web.timeline import readable  # plain Python: the dashboard's readable timeline
 from .common import (
+    AsAdminOpt,
     AsOpt,
     DbOpt,
     JsonOpt,
@@ -33,6 +36,7 @@ from .common import (
     _engine,
     _parse_date,
     _print_json,
+    err,
     out,
     text_table,
 )
@@ -49,7 +53,6 @@ directives_app = typer.Typer(
 def directives_create(
     workflow: Annotated[str, typer.Argument(help="Workflow id.")],
     title: Annotated[str, typer.Option(help="What must be done.")],
-    who: AsOpt,
     content: Annotated[str, typer.Option(help="Full text of the directive.")] = "",
     assignee: Annotated[str | None, typer.Option()] = None,
     reviewer: Annotated[str | None, typer.Option()] = None,
@@ -66,16 +69,20 @@ def directives_create(
     due_text: Annotated[str | None, typer.Option(help="The deadline as written.")] = None,
     doc_number: Annotated[str | None, typer.Option(help="Source document number/symbol.")] = None,
     parent: Annotated[int | None, typer.Option(help="Parent directive id.")] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a directive."""
+    """Create a directive (needs the create permission: global role assigner or admin)."""
     engine = _engine(db, extra)
+    actor = _actor(engine, who, as_admin, roles, unit)
+    require(actor, Permission.CREATE, "create")
     d = engine.create_directive(
-        _actor(who, roles, unit),
+        actor,
         workflow,
         NewDirective(
             title=title,
@@ -93,6 +100,9 @@ def directives_create(
             parent_id=parent,
         ),
     )
+    warning = late_at_creation(d.due, local_date(d.created_at))
+    if warning:
+        err.print(f"cảnh báo: {warning}", markup=False)
     if as_json:
         _print_json(asdict(d))
     else:
@@ -131,7 +141,7 @@ def directives_list(
     if as_json:
         _print_json([asdict(d) for d in items])
         return
-    out.print(_directive_table(items))
+    out.print(_directive_table(items, engine))
     total = engine.count_visible(None, **filters)
     pages = max(1, -(-total // limit))
     more = f"; trang sau: --page {page + 1}" if page < pages else ""
@@ -154,9 +164,22 @@ def directives_show(
         return
     out.print(Text(f"#{d.id} {d.title}", style="bold"))
     out.print(f"  trạng thái: {d.state_label}, tiến độ {d.progress}%", markup=False)
-    out.print(f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {d.assignee or '—'}", markup=False)
+    out.print(
+        f"  chủ trì: {d.lead_unit or '—'}; thực hiện: {engine.display(d.assignee)}", markup=False
+    )
+    if d.assigner or d.reviewer:
+        out.print(
+            f"  người giao: {engine.display(d.assigner)}; người xem xét: {engine.display(d.reviewer)}",
+            markup=False,
+        )
     if d.due:
-        out.print(f"  hạn: {d.due:%d/%m/%Y}" + (f"  ({d.due_text})" if d.due_text else ""))
+        late = lateness(d.status, d.days_late)
+        out.print(
+            f"  hạn: {d.due:%d/%m/%Y}"
+            + (f"  ({d.due_text})" if d.due_text else "")
+            + (f" — {late}" if late else ""),
+            markup=False,
+        )
     # The workflow's labels for states, triggers, timers and roles, as the dashboard shows them
     spec = engine.workflows.get(d.workflow, d.workflow_version).spec
     table = Table()
@@ -176,13 +199,14 @@ def directives_show(
 def directives_fire(
     directive_id: int,
     trigger: str,
-    who: AsOpt,
     data: Annotated[
         list[str] | None, typer.Option("--data", "-d", help="Payload field as key=value.")
     ] = None,
     payload_json: Annotated[
         str | None, typer.Option("--payload", help="Payload as a JSON object.")
     ] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -204,7 +228,8 @@ def directives_fire(
         if not sep:
             raise errors.PayloadError(item, "cần dạng khóa=giá_trị")
         payload[key.strip()] = value
-    d = _engine(db, extra).fire(directive_id, trigger, _actor(who, roles, unit), payload)
+    engine = _engine(db, extra)
+    d = engine.fire(directive_id, trigger, _actor(engine, who, as_admin, roles, unit), payload)
     if as_json:
         _print_json(asdict(d))
     else:
@@ -236,7 +261,8 @@ def stats(
     as_json: JsonOpt = False,
 ) -> None:
     """The official status grid per unit (or assignee, or workflow)."""
-    rows = _engine(db, extra).statistics(by=by, against=against)
+    engine = _engine(db, extra)
+    rows = engine.statistics(by=by, against=against)
     if as_json:
         _print_json(
             [
@@ -251,5 +277,6 @@ def stats(
         table.add_column(s.label, justify="right")
     table.add_column("Tổng", justify="right")
     for r in rows:
-        table.add_row(r.key, *(str(r.counts[s]) for s in shown), str(r.total))
+        key = engine.display(r.key) if by == "assignee" else r.key
+        table.add_row(key, *(str(r.counts[s]) for s in shown), str(r.total))
     out.print(table)

@@ -14,9 +14,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from .. import errors
 from ..core.machine import load_workflows
+from ..core.permissions import Permission, require
 from ..service.engine import DEFAULT_DB, Engine
 from .common import (
+    AsAdminOpt,
     AsOpt,
     DbOpt,
     JsonOpt,
@@ -126,7 +129,8 @@ def outbox_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List notifications in the outbox (failed ones are the dead letters)."""
-    items = _engine(db, extra).outbox(status=status, limit=limit)
+    engine = _engine(db, extra)
+    items = engine.outbox(status=status, limit=limit)
     if as_json:
         _print_json([asdict(m) for m in items])
         return
@@ -139,7 +143,7 @@ def outbox_list(
         table.add_row(
             str(m.id),
             m.status_label,
-            m.recipient,
+            engine.display(m.recipient),
             m.template,
             m.subject,
             str(m.attempts),
@@ -197,12 +201,13 @@ def _print_extraction(result: Any) -> None:
 def import_document(
     file: Annotated[Path, typer.Argument(help="The conclusion document (.txt or .docx).")],
     workflow: Annotated[str, typer.Option(help="Workflow of the created directives.")],
-    who: AsOpt,
     units: Annotated[Path | None, typer.Option(help="Units directory YAML.")] = None,
     issued: Annotated[
         str | None, typer.Option(help="Issue date when the document lacks one.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Accept every draft without asking.")] = False,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -215,6 +220,8 @@ def import_document(
 
     engine = _engine(db, extra)
     engine.workflows.get(workflow)  # a typo fails before anything is read
+    actor = _actor(engine, who, as_admin, roles, unit)
+    require(actor, Permission.CREATE, "import")
     result = run_extract(
         read_document(file),
         units=UnitsDirectory.from_file(units) if units else None,
@@ -224,17 +231,14 @@ def import_document(
     if yes:
         accept = list(range(len(result.drafts)))
     elif not sys.stdin.isatty():
-        err.print(
-            "lỗi: không chạy trong cửa sổ dòng lệnh: hãy xác nhận từng đề xuất, hoặc thêm --yes"
+        raise errors.PayloadError(
+            "--yes", "không chạy trong cửa sổ dòng lệnh: hãy xác nhận từng đề xuất, hoặc thêm --yes"
         )
-        raise typer.Exit(2)
     else:
         accept = [
             i
             for i, d in enumerate(result.drafts)
             if typer.confirm(f"Tạo nhiệm vụ #{i}: {d.text}?", default=d.confidence >= 0.6)
         ]
-    parent, children = engine.import_drafts(
-        _actor(who, roles, unit), result, workflow, accept=accept
-    )
+    parent, children = engine.import_drafts(actor, result, workflow, accept=accept)
     out.print(f"đã tạo nhiệm vụ #{parent.id} cho văn bản và {len(children)} nhiệm vụ thuộc nó")

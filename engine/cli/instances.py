@@ -13,11 +13,20 @@ from typing import Annotated
 import typer
 
 from ..clock import VN_TZ
-from ..core.actors import Actor
 from ..core.migration import MigrationItem, MigrationPlan, parse_pairs, parse_plan
 from ..errors import MigrationPlanError
 from ..service.engine import DEFAULT_DB
-from .common import DbOpt, JsonOpt, WorkflowsOpt, _engine, _print_json, out
+from .common import (
+    AsAdminOpt,
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    WorkflowsOpt,
+    _actor,
+    _engine,
+    _print_json,
+    out,
+)
 
 instances_app = typer.Typer(
     help="Running directives of a workflow (migrate them to a new version).",
@@ -58,9 +67,8 @@ def instances_migrate(
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Directives per transaction.")] = 100,
-    who: Annotated[
-        str, typer.Option("--as", help="Administrator recorded in the audit.")
-    ] = "admin",
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
@@ -90,7 +98,7 @@ def instances_migrate(
     )
     engine = _engine(db, extra)
     report = engine.migrate(
-        Actor.of(who, "admin"),
+        _actor(engine, who, as_admin),
         plan,
         dry_run=dry_run,
         batch_size=batch_size,

@@ -15,7 +15,8 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any
+from pathlib import PurePath
+from typing import Annotated, Any, get_args, get_origin
 
 import typer
 import typer.core
@@ -67,6 +68,8 @@ NOUNS = {
     "person": "người",
 }
 HINTS = {
+    "person": " trong danh bạ người dùng (nạp danh bạ: dondoc people load TỆP; quản trị viên "
+    "làm thay: --as-admin)",
     "directive": " (xem: dondoc directives list)",
     "workflow": " (xem: dondoc workflows list)",
 }
@@ -278,6 +281,47 @@ def say(message: str) -> None:
         err.print(f"lỗi: {line}", markup=False, soft_wrap=True)
 
 
+METAVARS = {
+    "str": "VĂN_BẢN",
+    "text": "VĂN_BẢN",
+    "int": "SỐ",
+    "integer": "SỐ",
+    "float": "SỐ",
+    "path": "ĐƯỜNG_DẪN",
+    "datetime": "NGÀY",
+}
+
+
+def polish_help(command: Any) -> None:
+    """Help as a clerk reads it: no type on a plain flag (``--json``, not ``--json <bool>``),
+    a Vietnamese word for the value of every other option, the help option in Vietnamese."""
+    for param in command.params:
+        if not getattr(param, "opts", None) or param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif (word := METAVARS.get(_type_name(param))) is not None:
+            param.metavar = word
+    help_option = command.get_help_option(_CLICK.Context(command))
+    if help_option is not None:
+        help_option.metavar = ""
+        help_option.help = "Xem hướng dẫn này rồi thoát."
+    for sub in getattr(command, "commands", {}).values():
+        polish_help(sub)
+
+
+def _type_name(param: Any) -> str:
+    descriptor = getattr(param, "type_descriptor", None)  # typer ≥ 0.22
+    if descriptor is None:
+        return str(getattr(getattr(param, "type", None), "name", "")).split()[0].lower()
+    annotation = descriptor.annotation
+    if get_origin(annotation) is list:
+        annotation = get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, PurePath):
+        return "path"
+    return str(getattr(annotation, "__name__", "")).lower()
+
+
 class DondocApp(TyperGroup):
     """The top-level group: runs a command, and turns whatever it raises into one message and
     the exit code of the README's table (see :func:`explain`)."""
@@ -294,6 +338,7 @@ class DondocApp(TyperGroup):
         end = argv.index("--") if "--" in argv else len(argv)
         debug = "--debug" in argv[:end] or os.environ.get("DONDOC_DEBUG", "") not in ("", "0")
         argv = [a for i, a in enumerate(argv) if a != "--debug" or i >= end]
+        polish_help(self)
         try:
             rv = super().main(
                 argv, prog_name or "dondoc", complete_var, standalone_mode=False, **extra

@@ -15,6 +15,7 @@ from .. import errors
 from ..core.records import Directive, Explanation
 from ..service.engine import DEFAULT_DB, SubDirective
 from .common import (
+    AsAdminOpt,
     AsOpt,
     DbOpt,
     JsonOpt,
@@ -61,7 +62,6 @@ def _done(d: Directive, what: str, as_json: bool) -> None:
 
 def delegate(
     parent: Annotated[int, typer.Argument(help="The directive to split.")],
-    who: AsOpt,
     child: Annotated[
         list[str],
         typer.Option(
@@ -70,6 +70,8 @@ def delegate(
             "the due date defaults to the parent's). Repeatable.",
         ),
     ],
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -78,13 +80,16 @@ def delegate(
 ) -> None:
     """Delegate a directive to specialists (giao việc tiếp): one sub-directive per --child."""
     subs = [_child(c, i) for i, c in enumerate(child)]
-    made = _engine(db, extra).delegate(parent, _actor(who, roles, unit), subs)
+    engine = _engine(db, extra)
+    made = engine.delegate(parent, _actor(engine, who, as_admin, roles, unit), subs)
     if as_json:
         _print_json([asdict(d) for d in made])
         return
     for d in made:
         due = f"{d.due:%d/%m/%Y}" if d.due else "—"
-        out.print(f"đã giao #{d.id} {d.title} → {d.assignee or d.lead_unit or '—'}, hạn {due}")
+        out.print(
+            f"đã giao #{d.id} {d.title} → {engine.display(d.assignee) if d.assignee else d.lead_unit or '—'}, hạn {due}"
+        )
 
 
 def children(
@@ -94,11 +99,12 @@ def children(
     as_json: JsonOpt = False,
 ) -> None:
     """A directive's sub-directives and contributions, with the roll-up."""
-    kids, roll = _engine(db, extra).children(parent)
+    engine = _engine(db, extra)
+    kids, roll = engine.children(parent)
     if as_json:
         _print_json({"children": [asdict(k) for k in kids], "roll_up": asdict(roll)})
         return
-    out.print(_directive_table(kids))
+    out.print(_directive_table(kids, engine))
     progress = "—" if roll.progress is None else f"{roll.progress}%"
     out.print(
         f"giao việc tiếp: {roll.delegated} (xong {roll.done}, đang làm {roll.open}, "
@@ -113,13 +119,14 @@ def children(
 
 def reassign(
     directive_id: int,
-    who: AsOpt,
     reason: Annotated[str, typer.Option(help="Why it moves (kept in the history).")],
     to: Annotated[str | None, typer.Option("--to", help="The new assignee.")] = None,
     to_unit: Annotated[
         str | None, typer.Option("--to-unit", help="The new lead unit (its queue).")
     ] = None,
     due: Annotated[str | None, typer.Option(help="A new due date YYYY-MM-DD.")] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -127,9 +134,10 @@ def reassign(
     as_json: JsonOpt = False,
 ) -> None:
     """Move a directive to another person or unit (chuyển xử lý), with a reason."""
-    d = _engine(db, extra).reassign(
+    engine = _engine(db, extra)
+    d = engine.reassign(
         directive_id,
-        _actor(who, roles, unit),
+        _actor(engine, who, as_admin, roles, unit),
         reason=reason,
         assignee=to,
         lead_unit=to_unit,
@@ -137,14 +145,16 @@ def reassign(
     )
     _done(
         d,
-        f"chuyển cho {d.assignee or d.lead_unit} (ban đầu: {d.original_assignee or '—'})",
+        f"chuyển cho {engine.display(d.assignee) if d.assignee else d.lead_unit} "
+        f"(ban đầu: {engine.display(d.original_assignee)})",
         as_json,
     )
 
 
 def claim(
     directive_id: int,
-    who: AsOpt,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -152,14 +162,16 @@ def claim(
     as_json: JsonOpt = False,
 ) -> None:
     """Take a directive from your unit's queue."""
-    d = _engine(db, extra).claim(directive_id, _actor(who, roles, unit))
-    _done(d, f"{d.assignee} nhận xử lý", as_json)
+    engine = _engine(db, extra)
+    d = engine.claim(directive_id, _actor(engine, who, as_admin, roles, unit))
+    _done(d, f"{engine.display(d.assignee)} nhận xử lý", as_json)
 
 
 def assign(
     directive_id: int,
     person: Annotated[str, typer.Argument(help="The member of the unit who will do it.")],
-    who: AsOpt,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -167,8 +179,9 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Give a directive waiting in the unit's queue to a member (the head of the unit)."""
-    d = _engine(db, extra).assign(directive_id, _actor(who, roles, unit), person)
-    _done(d, f"giao cho {d.assignee}", as_json)
+    engine = _engine(db, extra)
+    d = engine.assign(directive_id, _actor(engine, who, as_admin, roles, unit), person)
+    _done(d, f"giao cho {engine.display(d.assignee)}", as_json)
 
 
 def queue(
@@ -186,13 +199,13 @@ def queue(
     if of_unit:
         items = engine.unit_queue(*of_unit)
     elif who:
-        items = engine.queue(_actor(who, None, unit))
+        items = engine.queue(_actor(engine, who, False, None, unit))
     else:
         raise errors.PayloadError("--as", "cần --as NGƯỜI hoặc --of-unit ĐƠN_VỊ")
     if as_json:
         _print_json([asdict(d) for d in items])
     else:
-        out.print(_directive_table(items))
+        out.print(_directive_table(items, engine))
 
 
 def units(db: DbOpt = DEFAULT_DB, extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None:
@@ -234,8 +247,9 @@ def _show(x: Explanation, as_json: bool) -> None:
 @explain_app.command("request")
 def explain_request(
     directive_id: int,
-    who: AsOpt,
     note: Annotated[str | None, typer.Option(help="What the assigner asks.")] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -243,19 +257,21 @@ def explain_request(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask for an explanation of an overdue directive."""
-    x = _engine(db, extra).request_explanation(directive_id, _actor(who, roles, unit), note)
+    engine = _engine(db, extra)
+    x = engine.request_explanation(directive_id, _actor(engine, who, as_admin, roles, unit), note)
     _show(x, as_json)
 
 
 @explain_app.command("answer")
 def explain_answer(
     directive_id: int,
-    who: AsOpt,
     reason: Annotated[str, typer.Option(help="Why it is late.")],
     cause: Annotated[str, typer.Option(help="objective (khách quan) or subjective (chủ quan).")],
     proposed_due: Annotated[
         str | None, typer.Option(help="Proposed new due date YYYY-MM-DD.")
     ] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -263,9 +279,10 @@ def explain_answer(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer the pending explanation request."""
-    x = _engine(db, extra).answer_explanation(
+    engine = _engine(db, extra)
+    x = engine.answer_explanation(
         directive_id,
-        _actor(who, roles, unit),
+        _actor(engine, who, as_admin, roles, unit),
         reason=reason,
         cause=cause,
         proposed_due=_parse_date(proposed_due, "proposed_due"),
@@ -276,10 +293,11 @@ def explain_answer(
 @explain_app.command("assess")
 def explain_assess(
     directive_id: int,
-    who: AsOpt,
     verdict: Annotated[str, typer.Option(help="objective or subjective: the cause found.")],
     new_due: Annotated[str | None, typer.Option(help="Grant an extension to YYYY-MM-DD.")] = None,
     note: Annotated[str | None, typer.Option(help="The assessment.")] = None,
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
@@ -287,9 +305,10 @@ def explain_assess(
     as_json: JsonOpt = False,
 ) -> None:
     """Assess the answer (and grant an extension)."""
-    x = _engine(db, extra).assess_explanation(
+    engine = _engine(db, extra)
+    x = engine.assess_explanation(
         directive_id,
-        _actor(who, roles, unit),
+        _actor(engine, who, as_admin, roles, unit),
         verdict=verdict,
         note=note,
         new_due=_parse_date(new_due, "new_due"),

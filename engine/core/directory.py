@@ -193,6 +193,8 @@ class SimpleDirectory:
             return person_id.removeprefix("unit:")
         if person_id.startswith("system:"):
             return SYSTEM
+        if person_id.startswith("admin:"):  # the local administrator (dondoc ... --as-admin)
+            return f"Quản trị viên ({person_id.removeprefix('admin:')})"
         who = self.person(person_id)
         if not who.known and person_id not in self._warned:
             self._warned.add(person_id)
@@ -205,7 +207,7 @@ class SimpleDirectory:
         for i in ids:
             if (
                 i
-                and not i.startswith(("unit:", "system:"))
+                and not i.startswith(("unit:", "system:", "admin:"))
                 and i not in self.people
                 and i not in seen
             ):

@@ -49,6 +49,29 @@ LABELS = {
 DEFAULT_DUE_SOON = 3  # working days
 
 
+def lateness(status: str, days_late: int) -> str:
+    """How late a directive is, as a clerk reads it: "quá hạn 9 ngày" (open, past its due
+    date), "hoàn thành trễ 9 ngày" (completed late), or "" (not late)."""
+    if days_late <= 0:
+        return ""
+    if status == Status.IN_PROGRESS_OVERDUE:
+        return f"quá hạn {days_late} ngày"
+    if status == Status.COMPLETED_LATE:
+        return f"hoàn thành trễ {days_late} ngày"
+    return ""
+
+
+def late_at_creation(due: date | None, today: date) -> str | None:
+    """The warning for a directive whose due date has already passed when it is created (a
+    typo in the year, or an old conclusion entered late), or None."""
+    if due is None or due >= today:
+        return None
+    return (
+        f"hạn {due:%d/%m/%Y} đã qua {(today - due).days} ngày trước ngày giao "
+        f"{today:%d/%m/%Y}: nhiệm vụ quá hạn ngay khi tạo — kiểm tra lại hạn"
+    )
+
+
 def progress_status(
     due: date | None,
     today: date,

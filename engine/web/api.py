@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import errors
+from ..clock import local_date
 from ..core.actors import Actor
 from ..core.limits import (
     MAX_BODY_BYTES,
@@ -37,6 +38,7 @@ from ..core.permissions import Permission, require
 from ..core.records import AuditEvent, Directive
 from ..core.spec import parse_workflow
 from ..core.validation_text import schema_message
+from ..deadlines.status import late_at_creation
 from ..errors import DondocError, PayloadError, WorkflowError
 from ..service.documents import MEDIA_TYPES, RenderedDocument
 from ..service.engine import Engine, NewDirective
@@ -174,6 +176,13 @@ class DirectiveOut(BaseModel):
     @classmethod
     def of(cls, d: Directive) -> DirectiveOut:
         return cls.model_validate({**asdict(d), "cooperating_units": list(d.cooperating_units)})
+
+
+class DirectiveCreated(DirectiveOut):
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the creator should check (Vietnamese), e.g. a due date already past",
+    )
 
 
 class EventOut(BaseModel):
@@ -389,11 +398,15 @@ def create_app(
         return [DirectiveOut.of(d) for d in items]
 
     @app.post("/api/directives", status_code=201, responses=ERRORS, tags=["directives"])
-    def create_directive(who: Me, body: DirectiveIn) -> DirectiveOut:
+    def create_directive(who: Me, body: DirectiveIn) -> DirectiveCreated:
         require(who, Permission.CREATE, "create")
         fields = body.model_dump(exclude={"workflow"})
         fields["cooperating_units"] = tuple(fields["cooperating_units"])
-        return DirectiveOut.of(engine.create_directive(who, body.workflow, NewDirective(**fields)))
+        d = engine.create_directive(who, body.workflow, NewDirective(**fields))
+        late = late_at_creation(d.due, local_date(d.created_at))
+        return DirectiveCreated.model_validate(
+            {**DirectiveOut.of(d).model_dump(), "warnings": [late] if late else []}
+        )
 
     @app.get("/api/directives/{directive_id}", responses=ERRORS, tags=["directives"])
     def get_directive(who: Me, directive_id: DirectiveId) -> DirectiveDetail:
