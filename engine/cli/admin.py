@@ -11,17 +11,17 @@ import typer
 from ..service.engine import DEFAULT_DB, Engine
 from .common import DbOpt, RoleOpt, UnitOpt, WorkflowsOpt, _engine, out
 
-db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+db_app = typer.Typer(help="Lược đồ cơ sở dữ liệu (các bản nâng cấp Alembic).", no_args_is_help=True)
 token_app = typer.Typer(
-    help="Bearer tokens for the HTTP API and the dashboard.", no_args_is_help=True
+    help="Mã truy cập (bearer token) cho API HTTP và bảng điều khiển.", no_args_is_help=True
 )
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+audit_app = typer.Typer(help="Nhật ký kiểm toán.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
 def db_upgrade(
     db: DbOpt = DEFAULT_DB,
-    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+    revision: Annotated[str, typer.Option(help="Phiên bản lược đồ cần đến.")] = "head",
 ) -> None:
     """Create or upgrade the schema to the revision this dondoc needs."""
     from ..store.schema import current_revision, upgrade
@@ -52,10 +52,15 @@ def db_current(db: DbOpt = DEFAULT_DB) -> None:
 
 @token_app.command("create")
 def token_create(
-    person: Annotated[str, typer.Option(help="The person's id (as used in assignee/assigner).")],
+    person: Annotated[
+        str,
+        typer.Option(
+            help="Mã đăng nhập của người được cấp (như trong người thực hiện/người giao)."
+        ),
+    ],
     role: RoleOpt = None,
     unit: UnitOpt = None,
-    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    name: Annotated[str | None, typer.Option(help="Tên hiển thị.")] = None,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """Issue a token (printed once; only its hash is stored). Roles: admin, assigner, reviewer…"""
@@ -64,7 +69,10 @@ def token_create(
 
 
 @token_app.command("revoke")
-def token_revoke(person: Annotated[str, typer.Option()], db: DbOpt = DEFAULT_DB) -> None:
+def token_revoke(
+    person: Annotated[str, typer.Option(help="Mã đăng nhập của người bị thu hồi mã truy cập.")],
+    db: DbOpt = DEFAULT_DB,
+) -> None:
     """Revoke every token of a person."""
     out.print(f"đã thu hồi {Engine(db).revoke_tokens(person)} mã truy cập")
 
@@ -74,12 +82,12 @@ def audit_verify(
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     directive: Annotated[
-        list[int] | None, typer.Option("--directive", help="Only this directive (repeatable).")
+        list[int] | None, typer.Option("--directive", help="Chỉ nhiệm vụ này (lặp lại được).")
     ] = None,
     since: Annotated[
         datetime | None,
         typer.Option(
-            help="Only directives changed since (YYYY-MM-DD[THH:MM], UTC).",
+            help="Chỉ các nhiệm vụ thay đổi từ lúc này (YYYY-MM-DD[THH:MM], giờ UTC).",
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
         ),
     ] = None,

@@ -66,10 +66,12 @@ WorkflowsOpt = Annotated[
         "--workflows",
         "-w",
         envvar="DONDOC_WORKFLOWS",
-        help="Admin folder or file of workflow YAML, added to the bundled ones.",
+        help="Thư mục hoặc tệp YAML quy trình của quản trị viên, thêm vào các quy trình có sẵn.",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="In kết quả dạng JSON (cho chương trình khác đọc).")
+]
 AsOpt = Annotated[
     str | None,
     typer.Option(

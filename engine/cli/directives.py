@@ -45,30 +45,43 @@ from .common import (
 BY_LABELS = {"lead_unit": "Đơn vị chủ trì", "assignee": "Người thực hiện", "workflow": "Quy trình"}
 
 directives_app = typer.Typer(
-    help="Create, list, fire and inspect directives.", no_args_is_help=True
+    help="Tạo, liệt kê, xem và thực hiện thao tác trên nhiệm vụ.", no_args_is_help=True
 )
 
 
 @directives_app.command("create")
 def directives_create(
-    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
-    title: Annotated[str, typer.Option(help="What must be done.")],
-    content: Annotated[str, typer.Option(help="Full text of the directive.")] = "",
-    assignee: Annotated[str | None, typer.Option()] = None,
-    reviewer: Annotated[str | None, typer.Option()] = None,
-    assigner: Annotated[str | None, typer.Option()] = None,
-    lead_unit: Annotated[str | None, typer.Option("--unit-lead")] = None,
-    cooperating: Annotated[list[str] | None, typer.Option("--cooperating")] = None,
+    workflow: Annotated[str, typer.Argument(help="Mã quy trình (xem: dondoc workflows list).")],
+    title: Annotated[str, typer.Option(help="Tên nhiệm vụ: việc phải làm.")],
+    content: Annotated[str, typer.Option(help="Toàn văn nội dung nhiệm vụ.")] = "",
+    assignee: Annotated[
+        str | None, typer.Option(help="Người thực hiện (mã đăng nhập trong danh bạ).")
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Người xem xét kết quả (mã đăng nhập).")
+    ] = None,
+    assigner: Annotated[
+        str | None, typer.Option(help="Người giao nhiệm vụ (mặc định: người tạo).")
+    ] = None,
+    lead_unit: Annotated[str | None, typer.Option("--unit-lead", help="Đơn vị chủ trì.")] = None,
+    cooperating: Annotated[
+        list[str] | None,
+        typer.Option("--cooperating", help="Đơn vị phối hợp (lặp lại được)."),
+    ] = None,
     deadline: Annotated[
-        str | None, typer.Option(help='Deadline as written, e.g. "trước ngày 01/07/2024".')
+        str | None, typer.Option(help='Thời hạn như văn bản ghi, ví dụ "trước ngày 01/07/2024".')
     ] = None,
     issued: Annotated[
-        str | None, typer.Option(help="Issue date of the source document, YYYY-MM-DD.")
+        str | None, typer.Option(help="Ngày ban hành văn bản giao nhiệm vụ, dạng YYYY-MM-DD.")
     ] = None,
-    due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
-    due_text: Annotated[str | None, typer.Option(help="The deadline as written.")] = None,
-    doc_number: Annotated[str | None, typer.Option(help="Source document number/symbol.")] = None,
-    parent: Annotated[int | None, typer.Option(help="Parent directive id.")] = None,
+    due: Annotated[str | None, typer.Option(help="Hạn hoàn thành, dạng YYYY-MM-DD.")] = None,
+    due_text: Annotated[
+        str | None, typer.Option(help="Thời hạn như văn bản ghi (để hiển thị).")
+    ] = None,
+    doc_number: Annotated[
+        str | None, typer.Option(help="Số/ký hiệu văn bản giao nhiệm vụ.")
+    ] = None,
+    parent: Annotated[int | None, typer.Option(help="Mã nhiệm vụ cha.")] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
@@ -111,18 +124,25 @@ def directives_create(
 
 @directives_app.command("list")
 def directives_list(
-    state: Annotated[str | None, typer.Option()] = None,
-    unit: Annotated[str | None, typer.Option(help="Lead unit.")] = None,
-    assignee: Annotated[str | None, typer.Option()] = None,
-    workflow: Annotated[str | None, typer.Option()] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only open directives.")] = False,
+    state: Annotated[str | None, typer.Option(help="Chỉ các nhiệm vụ ở trạng thái này.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Đơn vị chủ trì.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option(help="Chỉ nhiệm vụ của người thực hiện này (mã đăng nhập).")
+    ] = None,
+    workflow: Annotated[str | None, typer.Option(help="Chỉ nhiệm vụ của quy trình này.")] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Chỉ các nhiệm vụ chưa kết thúc.")
+    ] = False,
     status: Annotated[
-        str | None, typer.Option(help="A status of the grid, e.g. in_progress_overdue.")
+        str | None,
+        typer.Option(
+            help="Tình trạng theo bảng tổng hợp, ví dụ in_progress_overdue (đang thực hiện quá hạn)."
+        ),
     ] = None,
     limit: Annotated[
-        int, typer.Option(min=1, max=10_000, help="Directives per page (1–10000).")
+        int, typer.Option(min=1, max=10_000, help="Số nhiệm vụ mỗi trang (1–10000).")
     ] = 50,
-    page: Annotated[int, typer.Option(min=1, help="Which page (from 1).")] = 1,
+    page: Annotated[int, typer.Option(min=1, help="Trang số mấy (từ 1).")] = 1,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
@@ -200,10 +220,13 @@ def directives_fire(
     directive_id: int,
     trigger: str,
     data: Annotated[
-        list[str] | None, typer.Option("--data", "-d", help="Payload field as key=value.")
+        list[str] | None,
+        typer.Option(
+            "--data", "-d", help="Một trường dữ liệu kèm theo, dạng khóa=giá_trị (lặp lại được)."
+        ),
     ] = None,
     payload_json: Annotated[
-        str | None, typer.Option("--payload", help="Payload as a JSON object.")
+        str | None, typer.Option("--payload", help="Dữ liệu kèm theo dạng đối tượng JSON.")
     ] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
@@ -237,10 +260,15 @@ def directives_fire(
 
 
 def deadline(
-    phrase: Annotated[str, typer.Argument(help='e.g. "trước ngày 01/07/2024"')],
-    issued: Annotated[str, typer.Option(help="Issue date YYYY-MM-DD.")],
+    phrase: Annotated[
+        str, typer.Argument(help='Cụm từ chỉ thời hạn, ví dụ "trước ngày 01/07/2024".')
+    ],
+    issued: Annotated[str, typer.Option(help="Ngày ban hành văn bản, dạng YYYY-MM-DD.")],
     calendar_file: Annotated[
-        Path | None, typer.Option("--calendar", help="Calendar overrides YAML.")
+        Path | None,
+        typer.Option(
+            "--calendar", help="Tệp YAML điều chỉnh lịch làm việc (ngày nghỉ, ngày làm bù)."
+        ),
     ] = None,
 ) -> None:
     """Read a Vietnamese deadline phrase: one JSON object on stdout (exit 1 if unreadable)."""
@@ -252,9 +280,17 @@ def deadline(
 
 
 def stats(
-    by: Annotated[str, typer.Option(help="lead_unit, assignee or workflow.")] = "lead_unit",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Nhóm theo: lead_unit (đơn vị chủ trì), assignee (người thực hiện) hoặc workflow (quy trình)."
+        ),
+    ] = "lead_unit",
     against: Annotated[
-        str, typer.Option(help="current (extended) or original due dates.")
+        str,
+        typer.Option(
+            help="Tính theo hạn hiện tại (current, kể cả gia hạn) hay hạn ban đầu (original)."
+        ),
     ] = "current",
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,

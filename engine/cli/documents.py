@@ -40,25 +40,25 @@ def render(
     template: Annotated[
         str,
         typer.Argument(
-            help="chasing_letter, reminder, escalation, self_assessment, progress_report, or an admin template id."
+            help="Mẫu văn bản: chasing_letter (công văn đôn đốc), reminder (nhắc việc), escalation (báo cáo vượt cấp), self_assessment (tự đánh giá), progress_report (báo cáo tình hình) hoặc mã mẫu của quản trị viên."
         ),
     ],
-    directive_id: Annotated[int | None, typer.Option("--directive", help="Directive id.")] = None,
+    directive_id: Annotated[int | None, typer.Option("--directive", help="Mã nhiệm vụ.")] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="docx, pdf, html, txt, or xlsx (reports). Default: from the -o file's suffix, else pdf.",
+            help="docx, pdf, html, txt hoặc xlsx (báo cáo). Mặc định: theo đuôi tệp -o, nếu không thì pdf.",
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Output file (default: stdout for html/txt)."),
+        typer.Option("-o", "--output", help="Tệp kết quả (mặc định: in ra màn hình với html/txt)."),
     ] = None,
     office_file: Annotated[
         Path | None,
         typer.Option(
-            "--office", help="Office profile YAML (default: the one kept in the database)."
+            "--office", help="Tệp YAML hồ sơ cơ quan (mặc định: hồ sơ lưu trong cơ sở dữ liệu)."
         ),
     ] = None,
     templates_dir: Annotated[
@@ -66,15 +66,20 @@ def render(
         typer.Option(
             "--templates",
             envvar="DONDOC_TEMPLATES",
-            help="Admin template folder (overrides bundled ones by name).",
+            help="Thư mục mẫu văn bản của quản trị viên (thay mẫu có sẵn cùng tên).",
         ),
     ] = None,
     directory: Annotated[
         Path | None,
-        typer.Option(help="People directory YAML (default: the one kept in the database)."),
+        typer.Option(
+            help="Tệp YAML danh bạ người dùng (mặc định: danh bạ lưu trong cơ sở dữ liệu)."
+        ),
     ] = None,
     against: Annotated[
-        str, typer.Option(help="progress_report: current or original due dates.")
+        str,
+        typer.Option(
+            help="Báo cáo tình hình: tính theo hạn hiện tại (current) hay hạn ban đầu (original)."
+        ),
     ] = "current",
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
@@ -119,11 +124,11 @@ def outbox_list(
     status: Annotated[
         str | None,
         typer.Option(
-            help="pending, sending, sent (reached the person), logged (only written to the "
-            "log or a file) or failed."
+            help="Trạng thái: pending (chờ gửi), sending (đang gửi), sent (đã gửi tới người "
+            "nhận), logged (chỉ ghi vào nhật ký hoặc tệp) hoặc failed (gửi lỗi)."
         ),
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    limit: Annotated[int, typer.Option(help="Nhiều nhất bấy nhiêu thông báo.")] = 50,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
@@ -153,12 +158,12 @@ def outbox_list(
 
 
 def extract(
-    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt UTF-8 or .docx).")],
+    file: Annotated[Path, typer.Argument(help="Văn bản kết luận (.txt UTF-8 hoặc .docx).")],
     units: Annotated[
-        Path | None, typer.Option(help="Units directory YAML (aliases, leaders).")
+        Path | None, typer.Option(help="Tệp YAML danh mục đơn vị (tên gọi khác, lãnh đạo).")
     ] = None,
     issued: Annotated[
-        str | None, typer.Option(help="Issue date when the document lacks one.")
+        str | None, typer.Option(help="Ngày ban hành, khi văn bản không ghi (YYYY-MM-DD).")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -199,13 +204,15 @@ def _print_extraction(result: Any) -> None:
 
 
 def import_document(
-    file: Annotated[Path, typer.Argument(help="The conclusion document (.txt or .docx).")],
-    workflow: Annotated[str, typer.Option(help="Workflow of the created directives.")],
-    units: Annotated[Path | None, typer.Option(help="Units directory YAML.")] = None,
+    file: Annotated[Path, typer.Argument(help="Văn bản kết luận (.txt hoặc .docx).")],
+    workflow: Annotated[str, typer.Option(help="Quy trình của các nhiệm vụ được tạo.")],
+    units: Annotated[Path | None, typer.Option(help="Tệp YAML danh mục đơn vị.")] = None,
     issued: Annotated[
-        str | None, typer.Option(help="Issue date when the document lacks one.")
+        str | None, typer.Option(help="Ngày ban hành, khi văn bản không ghi (YYYY-MM-DD).")
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Accept every draft without asking.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Nhận mọi đề xuất, không hỏi từng cái.")
+    ] = False,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,

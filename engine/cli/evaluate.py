@@ -43,27 +43,38 @@ def _num(x: float | None) -> str:
 
 
 def evaluate(
-    period: Annotated[str, typer.Option("--period", help="2024-06 (month) or 2024-Q2 (quarter).")],
-    by: Annotated[str, typer.Option("--by", help="person or unit.")] = "person",
-    fmt: Annotated[str, typer.Option("--format", help="table, json, xlsx or docx.")] = "table",
+    period: Annotated[
+        str, typer.Option("--period", help="Kỳ đánh giá: 2024-06 (tháng) hoặc 2024-Q2 (quý).")
+    ],
+    by: Annotated[
+        str, typer.Option("--by", help="Đánh giá theo person (cá nhân) hoặc unit (đơn vị).")
+    ] = "person",
+    fmt: Annotated[
+        str, typer.Option("--format", help="Dạng kết quả: table (bảng), json, xlsx hoặc docx.")
+    ] = "table",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (xlsx and docx need one).")
+        Path | None,
+        typer.Option("-o", "--output", help="Tệp kết quả (bắt buộc với xlsx và docx)."),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
-            "--policy", help="Evaluation policy YAML (overrides of the Decree 335 defaults)."
+            "--policy", help="Tệp YAML chính sách đánh giá (thay các mặc định theo Nghị định 335)."
         ),
     ] = None,
     general: Annotated[
         Path | None,
         typer.Option(
-            "--general", help="YAML: person → general-criteria points (0–30) and 'disqualified'."
+            "--general",
+            help="Tệp YAML: người → điểm tiêu chí chung (0–30) và 'disqualified' (không đủ điều kiện).",
         ),
     ] = None,
     against: Annotated[
         str | None,
-        typer.Option("--against", help="current or original due (overrides the policy)."),
+        typer.Option(
+            "--against",
+            help="Tính theo hạn hiện tại (current) hay hạn ban đầu (original); thay cho chính sách.",
+        ),
     ] = None,
     db: DbOpt = "sqlite:///dondoc.db",
     extra: WorkflowsOpt = None,

@@ -29,44 +29,51 @@ from .common import (
 )
 
 instances_app = typer.Typer(
-    help="Running directives of a workflow (migrate them to a new version).",
+    help="Các nhiệm vụ đang chạy của một quy trình (chuyển sang phiên bản mới).",
     no_args_is_help=True,
 )
 
 
 @instances_app.command("migrate")
 def instances_migrate(
-    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
-    from_version: Annotated[int, typer.Option("--from", help="Version the directives are on.")],
-    to_version: Annotated[int, typer.Option("--to", help="Version to move them to.")],
+    workflow: Annotated[str, typer.Argument(help="Mã quy trình (xem: dondoc workflows list).")],
+    from_version: Annotated[
+        int, typer.Option("--from", help="Phiên bản quy trình các nhiệm vụ đang dùng.")
+    ],
+    to_version: Annotated[int, typer.Option("--to", help="Phiên bản cần chuyển sang.")],
     mapping: Annotated[
         list[str] | None,
-        typer.Option("--map", help="State mapping old=new (repeatable)."),
+        typer.Option("--map", help="Ánh xạ trạng thái cũ=mới (lặp lại được)."),
     ] = None,
     default: Annotated[
-        str | None, typer.Option(help="New state for old states neither mapped nor kept.")
+        str | None,
+        typer.Option(
+            help="Trạng thái mới cho các trạng thái cũ không được ánh xạ và không còn trong phiên bản mới."
+        ),
     ] = None,
     rename: Annotated[
         list[str] | None,
-        typer.Option(help="Rename a data field old=new (repeatable)."),
+        typer.Option(help="Đổi tên trường dữ liệu cũ=mới (lặp lại được)."),
     ] = None,
     where: Annotated[
         list[str] | None,
         typer.Option(
-            help="Only directives with field=value (id, state, lead_unit, assignee, assigner, "
-            "reviewer, doc_number; repeatable)."
+            help="Chỉ các nhiệm vụ có trường=giá_trị (id, state, lead_unit, assignee, assigner, reviewer, doc_number; lặp lại được)."
         ),
     ] = None,
     plan_file: Annotated[
-        Path | None, typer.Option("--plan", help="Migration plan YAML (options add to it).")
+        Path | None,
+        typer.Option(
+            "--plan", help="Tệp YAML kế hoạch chuyển đổi (các tùy chọn khác bổ sung vào)."
+        ),
     ] = None,
     include_closed: Annotated[
-        bool, typer.Option("--include-closed", help="Also move closed directives.")
+        bool, typer.Option("--include-closed", help="Chuyển cả các nhiệm vụ đã kết thúc.")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Chạy thử: cho biết sẽ thay đổi gì, không ghi gì.")
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="Directives per transaction.")] = 100,
+    batch_size: Annotated[int, typer.Option(help="Số nhiệm vụ mỗi giao dịch.")] = 100,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     db: DbOpt = DEFAULT_DB,

@@ -298,9 +298,14 @@ def polish_help(command: Any) -> None:
     for param in command.params:
         if not getattr(param, "opts", None) or param.metavar is not None:
             continue
-        if getattr(param, "is_flag", False):
+        word = METAVARS.get(_type_name(param))
+        if not any(o.startswith("-") for o in param.opts):  # an argument: keep its name
+            if word is not None and hasattr(param, "display_type_rich"):  # typer ≥ 0.22
+                many = "..." if param.nargs != 1 else ""
+                param.display_type_rich = lambda ctx, shown=word + many: shown
+        elif getattr(param, "is_flag", False):
             param.metavar = ""
-        elif (word := METAVARS.get(_type_name(param))) is not None:
+        elif word is not None:
             param.metavar = word
     help_option = command.get_help_option(_CLICK.Context(command))
     if help_option is not None:

@@ -31,9 +31,7 @@ from .common import (
     text_table,
 )
 
-explain_app = typer.Typer(
-    help="Explanation requests (yêu cầu giải trình) on overdue directives.", no_args_is_help=True
-)
+explain_app = typer.Typer(help="Yêu cầu giải trình đối với nhiệm vụ quá hạn.", no_args_is_help=True)
 
 CAUSE = {"objective": "khách quan", "subjective": "chủ quan"}
 STATUS = {
@@ -61,13 +59,12 @@ def _done(d: Directive, what: str, as_json: bool) -> None:
 
 
 def delegate(
-    parent: Annotated[int, typer.Argument(help="The directive to split.")],
+    parent: Annotated[int, typer.Argument(help="Nhiệm vụ cần giao việc tiếp.")],
     child: Annotated[
         list[str],
         typer.Option(
             "--child",
-            help="A sub-directive as 'TITLE|PERSON|YYYY-MM-DD' (person and due optional; "
-            "the due date defaults to the parent's). Repeatable.",
+            help="Một việc giao tiếp, dạng 'TÊN VIỆC|NGƯỜI|YYYY-MM-DD' (người và hạn có thể bỏ; hạn mặc định theo nhiệm vụ cha). Lặp lại được.",
         ),
     ],
     who: AsOpt = None,
@@ -93,7 +90,7 @@ def delegate(
 
 
 def children(
-    parent: Annotated[int, typer.Argument(help="The parent directive.")],
+    parent: Annotated[int, typer.Argument(help="Nhiệm vụ cha.")],
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
@@ -119,12 +116,14 @@ def children(
 
 def reassign(
     directive_id: int,
-    reason: Annotated[str, typer.Option(help="Why it moves (kept in the history).")],
-    to: Annotated[str | None, typer.Option("--to", help="The new assignee.")] = None,
-    to_unit: Annotated[
-        str | None, typer.Option("--to-unit", help="The new lead unit (its queue).")
+    reason: Annotated[str, typer.Option(help="Lý do chuyển (ghi vào lịch sử).")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="Người thực hiện mới (mã đăng nhập).")
     ] = None,
-    due: Annotated[str | None, typer.Option(help="A new due date YYYY-MM-DD.")] = None,
+    to_unit: Annotated[
+        str | None, typer.Option("--to-unit", help="Đơn vị chủ trì mới (vào hàng chờ của đơn vị).")
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="Hạn mới, dạng YYYY-MM-DD.")] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
@@ -169,7 +168,9 @@ def claim(
 
 def assign(
     directive_id: int,
-    person: Annotated[str, typer.Argument(help="The member of the unit who will do it.")],
+    person: Annotated[
+        str, typer.Argument(help="Thành viên của đơn vị sẽ thực hiện (mã đăng nhập).")
+    ],
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
@@ -186,9 +187,14 @@ def assign(
 
 def queue(
     who: Annotated[
-        str | None, typer.Option("--as", help="Whose queues (their unit, units they head).")
+        str | None,
+        typer.Option(
+            "--as", help="Hàng chờ của ai (đơn vị của người đó và các đơn vị người đó đứng đầu)."
+        ),
     ] = None,
-    of_unit: Annotated[list[str] | None, typer.Option("--of-unit", help="A unit's queue.")] = None,
+    of_unit: Annotated[
+        list[str] | None, typer.Option("--of-unit", help="Hàng chờ của một đơn vị.")
+    ] = None,
     unit: UnitOpt = None,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
@@ -247,7 +253,9 @@ def _show(x: Explanation, as_json: bool) -> None:
 @explain_app.command("request")
 def explain_request(
     directive_id: int,
-    note: Annotated[str | None, typer.Option(help="What the assigner asks.")] = None,
+    note: Annotated[
+        str | None, typer.Option(help="Nội dung người giao yêu cầu giải trình.")
+    ] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
@@ -265,10 +273,12 @@ def explain_request(
 @explain_app.command("answer")
 def explain_answer(
     directive_id: int,
-    reason: Annotated[str, typer.Option(help="Why it is late.")],
-    cause: Annotated[str, typer.Option(help="objective (khách quan) or subjective (chủ quan).")],
+    reason: Annotated[str, typer.Option(help="Lý do chậm.")],
+    cause: Annotated[
+        str, typer.Option(help="Nguyên nhân: objective (khách quan) hoặc subjective (chủ quan).")
+    ],
     proposed_due: Annotated[
-        str | None, typer.Option(help="Proposed new due date YYYY-MM-DD.")
+        str | None, typer.Option(help="Hạn mới đề xuất, dạng YYYY-MM-DD.")
     ] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
@@ -293,9 +303,14 @@ def explain_answer(
 @explain_app.command("assess")
 def explain_assess(
     directive_id: int,
-    verdict: Annotated[str, typer.Option(help="objective or subjective: the cause found.")],
-    new_due: Annotated[str | None, typer.Option(help="Grant an extension to YYYY-MM-DD.")] = None,
-    note: Annotated[str | None, typer.Option(help="The assessment.")] = None,
+    verdict: Annotated[
+        str,
+        typer.Option(
+            help="Nguyên nhân xác định được: objective (khách quan) hoặc subjective (chủ quan)."
+        ),
+    ],
+    new_due: Annotated[str | None, typer.Option(help="Gia hạn đến ngày YYYY-MM-DD.")] = None,
+    note: Annotated[str | None, typer.Option(help="Nội dung đánh giá.")] = None,
     who: AsOpt = None,
     as_admin: AsAdminOpt = False,
     roles: RoleOpt = None,
@@ -318,11 +333,18 @@ def explain_assess(
 
 @explain_app.command("list")
 def explain_list(
-    directive: Annotated[int | None, typer.Option(help="One directive's explanations.")] = None,
-    status: Annotated[
-        str | None, typer.Option(help="requested, lapsed, answered or assessed.")
+    directive: Annotated[
+        int | None, typer.Option(help="Chỉ các giải trình của nhiệm vụ này.")
     ] = None,
-    verdict: Annotated[str | None, typer.Option(help="objective or subjective.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="Trạng thái: requested (đã yêu cầu), lapsed (quá hạn giải trình), answered (đã giải trình) hoặc assessed (đã đánh giá)."
+        ),
+    ] = None,
+    verdict: Annotated[
+        str | None, typer.Option(help="objective (khách quan) hoặc subjective (chủ quan).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,

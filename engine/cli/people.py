@@ -17,15 +17,17 @@ from ..documents.office import Office
 from ..service.engine import DEFAULT_DB
 from .common import DbOpt, JsonOpt, WorkflowsOpt, _engine, _print_json, out, text_table
 
-people_app = typer.Typer(help="The people directory kept with the database.", no_args_is_help=True)
-office_app = typer.Typer(help="The office profile kept with the database.", no_args_is_help=True)
+people_app = typer.Typer(help="Danh bạ người dùng lưu cùng cơ sở dữ liệu.", no_args_is_help=True)
+office_app = typer.Typer(help="Hồ sơ cơ quan lưu cùng cơ sở dữ liệu.", no_args_is_help=True)
 
 
 @people_app.command("load")
 def people_load(
     file: Annotated[
         Path,
-        typer.Argument(help="Directory YAML: people (name, position, unit, email), unit_heads."),
+        typer.Argument(
+            help="Tệp YAML danh bạ: people (họ tên, chức vụ, đơn vị, e-mail, vai trò), unit_heads (trưởng đơn vị)."
+        ),
     ],
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
@@ -68,7 +70,9 @@ def people_list(
 
 @office_app.command("load")
 def office_load(
-    file: Annotated[Path, typer.Argument(help="Office profile YAML (name, place, signer…).")],
+    file: Annotated[
+        Path, typer.Argument(help="Tệp YAML hồ sơ cơ quan (tên, địa danh, người ký…).")
+    ],
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
 ) -> None:

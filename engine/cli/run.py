@@ -21,20 +21,26 @@ from .ops import LogFormatOpt, MetricsPortOpt
 def serve(
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Địa chỉ mạng để lắng nghe.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng.")] = 8000,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Run the scheduler elsewhere.")
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Không chạy bộ lập lịch trong tiến trình này (chạy dondoc worker ở nơi khác).",
+        ),
     ] = False,
     demo_data: Annotated[
         bool,
         typer.Option(
             "--demo-data",
-            help="On an empty database, play seed 000's story up to 05/07/2024 and keep the "
-            "database's clock there (the demo as it stood that day).",
+            help="Với cơ sở dữ liệu trống: diễn lại câu chuyện mẫu (kết luận của Sở TT&TT Đắk "
+            "Nông) đến 05/07/2024 và giữ đồng hồ của cơ sở dữ liệu ở ngày đó.",
         ),
     ] = False,
-    directory: Annotated[Path | None, typer.Option(help="People/units directory YAML.")] = None,
+    directory: Annotated[
+        Path | None, typer.Option(help="Tệp YAML danh bạ người dùng và đơn vị.")
+    ] = None,
     log_format: LogFormatOpt = "text",
 ) -> None:
     """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process.
@@ -105,37 +111,57 @@ def worker(
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     once: Annotated[
-        bool, typer.Option("--once", help="Fire everything due now (catch up), then exit.")
+        bool, typer.Option("--once", help="Chạy mọi việc đã đến hạn (bù phần chậm) rồi thoát.")
     ] = False,
-    interval: Annotated[float, typer.Option(help="Safety wake-up interval in seconds.")] = 30.0,
+    interval: Annotated[
+        float, typer.Option(help="Chu kỳ thức dậy dự phòng, tính bằng giây.")
+    ] = 30.0,
     directory: Annotated[
-        Path | None, typer.Option(help="People/units directory YAML (for recipients).")
+        Path | None,
+        typer.Option(help="Tệp YAML danh bạ người dùng và đơn vị (người nhận thông báo)."),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Worker name in logs and audit.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Tên tiến trình trong nhật ký và kiểm toán.")
+    ] = None,
     smtp_host: Annotated[
         str | None,
-        typer.Option(envvar="DONDOC_SMTP_HOST", help="Deliver e-mail through this SMTP server."),
+        typer.Option(envvar="DONDOC_SMTP_HOST", help="Gửi e-mail qua máy chủ SMTP này."),
     ] = None,
-    smtp_port: Annotated[int, typer.Option(envvar="DONDOC_SMTP_PORT")] = 25,
-    smtp_from: Annotated[str, typer.Option(envvar="DONDOC_SMTP_FROM")] = "dondoc@localhost",
-    smtp_starttls: Annotated[bool, typer.Option(envvar="DONDOC_SMTP_STARTTLS")] = False,
-    smtp_user: Annotated[str | None, typer.Option(envvar="DONDOC_SMTP_USER")] = None,
+    smtp_port: Annotated[
+        int, typer.Option(envvar="DONDOC_SMTP_PORT", help="Cổng của máy chủ SMTP.")
+    ] = 25,
+    smtp_from: Annotated[
+        str, typer.Option(envvar="DONDOC_SMTP_FROM", help="Địa chỉ người gửi e-mail.")
+    ] = "dondoc@localhost",
+    smtp_starttls: Annotated[
+        bool, typer.Option(envvar="DONDOC_SMTP_STARTTLS", help="Mã hóa kết nối SMTP (STARTTLS).")
+    ] = False,
+    smtp_user: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DONDOC_SMTP_USER",
+            help="Tài khoản đăng nhập SMTP (mật khẩu: biến môi trường DONDOC_SMTP_PASSWORD).",
+        ),
+    ] = None,
     webhook_url: Annotated[
         str | None,
         typer.Option(
-            envvar="DONDOC_WEBHOOK_URL", help="Default webhook for recipients without one."
+            envvar="DONDOC_WEBHOOK_URL",
+            help="Webhook mặc định cho người nhận không có webhook riêng.",
         ),
     ] = None,
     outbox_file: Annotated[
         Path | None,
         typer.Option(
             envvar="DONDOC_OUTBOX_FILE",
-            help="Fallback sink: append messages as JSON lines (default: the log).",
+            help="Nơi ghi dự phòng: thêm thông báo vào tệp, mỗi dòng một JSON (mặc định: nhật ký).",
         ),
     ] = None,
     no_delivery: Annotated[
         bool,
-        typer.Option("--no-delivery", help="Fire timers only; leave the outbox to another worker."),
+        typer.Option(
+            "--no-delivery", help="Chỉ chạy hẹn giờ; việc gửi thông báo để tiến trình khác làm."
+        ),
     ] = False,
     metrics_port: MetricsPortOpt = None,
     log_format: LogFormatOpt = "text",
@@ -204,13 +230,12 @@ def demo(
         typer.Option(
             "--db",
             callback=db_url,
-            help="Keep the result in this (empty) database, with the people directory and "
-            "office profile; its clock stays at the demo's end.",
+            help="Giữ kết quả trong cơ sở dữ liệu (trống) này, kèm danh bạ và hồ sơ cơ quan; đồng hồ của nó dừng ở cuối câu chuyện mẫu.",
         ),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option(help="Stop the story on this day (YYYY-MM-DD, 18:00), e.g. 2024-07-05."),
+        typer.Option(help="Dừng câu chuyện ở ngày này (YYYY-MM-DD, lúc 18:00), ví dụ 2024-07-05."),
     ] = None,
 ) -> None:
     """Seed 000's conclusion run by the real scheduler on a fake clock, 18/03 → 15/07/2024."""

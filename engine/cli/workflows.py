@@ -27,21 +27,24 @@ from .common import (
     text_table,
 )
 
-workflows_app = typer.Typer(help="Loaded workflow definitions.", no_args_is_help=True)
+workflows_app = typer.Typer(help="Các quy trình đã nạp.", no_args_is_help=True)
 
 
 def validate(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Workflow files or folders (default: bundled).")
+        list[Path] | None,
+        typer.Argument(help="Tệp hoặc thư mục quy trình (mặc định: các quy trình có sẵn)."),
     ] = None,
     templates_dir: Annotated[
         Path | None,
-        typer.Option("--templates", envvar="DONDOC_TEMPLATES", help="Admin template folder."),
+        typer.Option(
+            "--templates", envvar="DONDOC_TEMPLATES", help="Thư mục mẫu văn bản của quản trị viên."
+        ),
     ] = None,
     directory: Annotated[
         Path | None,
         typer.Option(
-            help="People directory YAML: warn about people the workflows name but it lacks."
+            help="Tệp YAML danh bạ: cảnh báo người mà quy trình nêu tên nhưng danh bạ không có."
         ),
     ] = None,
     db: Annotated[
@@ -49,7 +52,7 @@ def validate(
         typer.Option(
             "--db",
             callback=db_url,
-            help="Also check the people the workflows name against this database's directory.",
+            help="Đối chiếu người mà quy trình nêu tên với danh bạ lưu trong cơ sở dữ liệu này.",
         ),
     ] = None,
 ) -> None:
@@ -118,9 +121,11 @@ def schema() -> None:
 
 
 def graph(
-    workflow: Annotated[str, typer.Argument(help="Workflow id.")],
-    fmt: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
-    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+    workflow: Annotated[str, typer.Argument(help="Mã quy trình (xem: dondoc workflows list).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="Dạng sơ đồ: mermaid hoặc dot (Graphviz).")
+    ] = "mermaid",
+    version: Annotated[int | None, typer.Option(help="Phiên bản (mặc định: mới nhất).")] = None,
     extra: WorkflowsOpt = None,
 ) -> None:
     """Print the state diagram of a workflow (Mermaid, or Graphviz DOT)."""
