@@ -12,6 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.cli.helptext import COMMAND_HELP
 
 VIETNAMESE = re.compile(
     r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I
@@ -40,6 +41,13 @@ def test_every_option_is_explained_in_vietnamese(path: tuple[str, ...]) -> None:
     for ugly in ("<bool>", "<list[", "<str>", "<int>", "<Path>", "<path>", "BOOLEAN"):
         assert ugly not in result.output, (path, ugly)
     assert "Xem hướng dẫn này rồi thoát." in result.output
+
+
+def test_every_command_is_described_in_vietnamese() -> None:
+    described = {" ".join(path) for path in ALL if path}
+    assert described == set(COMMAND_HELP)
+    result = CliRunner().invoke(app, ["directives", "--help"], env={"COLUMNS": "200"})
+    assert "Liệt kê nhiệm vụ, từng trang" in result.output
 
 
 def test_version() -> None:

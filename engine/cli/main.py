@@ -28,6 +28,7 @@ from .common import err
 from .directives import deadline, directives_app, stats
 from .documents import extract, import_document, outbox_list, render
 from .evaluate import evaluate
+from .helptext import COMMAND_HELP
 from .instances import instances_app
 from .moves import register as register_moves
 from .ops import register as register_ops
@@ -292,9 +293,13 @@ METAVARS = {
 }
 
 
-def polish_help(command: Any) -> None:
-    """Help as a clerk reads it: no type on a plain flag (``--json``, not ``--json <bool>``),
-    a Vietnamese word for the value of every other option, the help option in Vietnamese."""
+def polish_help(command: Any, path: str = "") -> None:
+    """Help as a clerk reads it: each command's help in Vietnamese (:data:`COMMAND_HELP`), no
+    type on a plain flag (``--json``, not ``--json <bool>``), a Vietnamese word for the value of
+    every other option, the help option in Vietnamese."""
+    if path in COMMAND_HELP:
+        command.help = COMMAND_HELP[path]
+        command.short_help = None
     for param in command.params:
         if not getattr(param, "opts", None) or param.metavar is not None:
             continue
@@ -311,8 +316,8 @@ def polish_help(command: Any) -> None:
     if help_option is not None:
         help_option.metavar = ""
         help_option.help = "Xem hướng dẫn này rồi thoát."
-    for sub in getattr(command, "commands", {}).values():
-        polish_help(sub)
+    for name, sub in getattr(command, "commands", {}).items():
+        polish_help(sub, f"{path} {name}".strip())
 
 
 def _type_name(param: Any) -> str:
