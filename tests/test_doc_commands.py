@@ -1,6 +1,7 @@
 """Docs that run (issue 17): every ``dondoc …`` line of a fenced bash block in README.md and
-docs/*.md runs, in order, in a scratch directory on SQLite, and exits 0 — an example that stops
-working fails the suite. A page's YAML blocks that start with ``# NAME.yaml`` become those files
+docs/*.md runs, in order, in a scratch directory on SQLite, and exits 0, and every Python block
+runs — an example that stops working fails the suite (README's and docs/embedding.md's Python
+blocks, with their printed results, are in tests/test_doc_examples.py). A page's YAML blocks that start with ``# NAME.yaml`` become those files
 (the people directory and office profile the page shows); the few inputs a page names without
 showing them are given here, and every line not run says why (SKIP)."""
 
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,36 @@ def test_every_line_not_run_says_why() -> None:
     skipped = [c for p in PAGES for c in commands(p) if any(s in c for s in SKIP)]
     assert any("dondoc serve" in c for c in skipped)  # the README's server line
     assert all(any(s in c for s in SKIP) for c in skipped)
+
+
+#: Python blocks covered by tests/test_doc_examples.py (with what they print).
+PYTHON_ELSEWHERE = {"README.md", "embedding.md"}
+#: What a page's fragment uses that its text introduced earlier.
+PYTHON_CONTEXT = {
+    "security.md": "from dondoc import Actor\nactor = Actor.of('thang', 'assigner')\n",
+    "scheduling.md": (
+        "from dondoc import Actor, Engine, NewDirective\n"
+        "engine = Engine('sqlite:///dondoc.db')\n"
+        "board = Actor.of('thang', 'assigner')\n"
+    ),
+}
+
+
+def python_blocks(page: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in PAGES if python_blocks(p) and p.name not in PYTHON_ELSEWHERE],
+    ids=lambda p: p.name,
+)
+def test_the_pages_python_examples_run(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the examples make their SQLite files in the current folder
+    shutil.copytree(DATA / "migration", tmp_path / "workflows")  # migration.md's admin folder
+    namespace: dict[str, object] = {"__name__": "example"}
+    exec(PYTHON_CONTEXT.get(page.name, ""), namespace)  # our own docs
+    for block in python_blocks(page):
+        exec(compile(textwrap.dedent(block), f"{page.name} example", "exec"), namespace)
