@@ -75,6 +75,9 @@ CASES = [
     (["deadline", "trước ngày 01/07/2024", "--issued", "2024-13-01"], 2, "YYYY-MM-DD"),
     (["directives", "list", "--db", "{dir}/no/such/folder/x.db"], 9, "không mở được tệp"),
     (["directives", "list", "--db", "{dir}"], 2, "là một thư mục"),
+    # a long-running command does not wait five minutes for an SQLite file that cannot open
+    (["worker", "--once", "--db", "{dir}/no/such/folder/x.db"], 9, "không mở được tệp"),
+    (["serve", "--db", "{dir}/no/such/folder/x.db"], 9, "không mở được tệp"),
     (["directives", "list", "--db", "foo://x"], 2, "sqlite:///"),
     (["directives", "list", "--db", "mysql://u@127.0.0.1/x"], 2, "SQLite hoặc PostgreSQL"),
     (
@@ -137,7 +140,11 @@ def test_extract_of_a_document_dated_year_0_reads_it_without_a_date(
     ("module", "argv", "extra"),
     [
         ("uvicorn", ["serve", "--db", "{db}"], "server"),
-        ("psycopg", ["directives", "list", "--db", "postgresql+psycopg://u@127.0.0.1/x"], "postgres"),
+        (
+            "psycopg",
+            ["directives", "list", "--db", "postgresql+psycopg://u@127.0.0.1/x"],
+            "postgres",
+        ),
         ("psycopg", ["directives", "list", "--db", "postgres://u@127.0.0.1/x"], "postgres"),
         (
             "weasyprint",
@@ -271,7 +278,9 @@ WORDS = [
 ]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(command=st.sampled_from(COMMANDS), words=st.lists(st.sampled_from(WORDS), max_size=6))
 def test_random_command_lines_never_show_a_traceback(
     command: list[str], words: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -58,7 +58,7 @@ def serve(
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
-    engine = retry_while_unavailable(
+    engine = _starting(db, retry_while_unavailable)(
         lambda: Engine(
             db,
             workflows=workflows,
@@ -182,7 +182,7 @@ def worker(
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
-    engine = retry_while_unavailable(
+    engine = _starting(db, retry_while_unavailable)(
         lambda: Engine(
             db,
             workflows=workflows,
@@ -269,3 +269,10 @@ def _webhook_sink(url: str | None, secret: str) -> Any:
         )
         return None
     return WebhookSink(url, secret)
+
+
+def _starting(db: str, retry: Any) -> Any:
+    """How a long-running command opens its database: a server's (PostgreSQL) is waited for
+    while it restarts; an SQLite file that cannot be opened will not open later, so it fails at
+    once with its one-line message instead of five minutes of retries."""
+    return (lambda fn: fn()) if db.startswith("sqlite") else retry
