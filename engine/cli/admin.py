@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..service.engine import DEFAULT_DB, Engine
-from .common import DbOpt, RoleOpt, UnitOpt, WorkflowsOpt, _engine, out
+from .common import DbOpt, WorkflowsOpt, _engine, out
 
 db_app = typer.Typer(help="Lược đồ cơ sở dữ liệu (các bản nâng cấp Alembic).", no_args_is_help=True)
 token_app = typer.Typer(
@@ -58,8 +58,14 @@ def token_create(
             help="Mã đăng nhập của người được cấp (như trong người thực hiện/người giao)."
         ),
     ],
-    role: RoleOpt = None,
-    unit: UnitOpt = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="Vai trò chung của mã truy cập: admin, assigner, reviewer… (lặp lại được).",
+        ),
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Đơn vị của người được cấp.")] = None,
     name: Annotated[str | None, typer.Option(help="Tên hiển thị.")] = None,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
