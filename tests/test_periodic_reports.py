@@ -146,6 +146,7 @@ def test_cli_schedule_and_runs(tmp_path: Path) -> None:
             "thang",
             "--first",
             "2024-07",
+            "--as-admin",
             "--db",
             url,
         ],

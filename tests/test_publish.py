@@ -156,9 +156,11 @@ def test_cli_publish(url: str, tmp_path: Path) -> None:
     f = tmp_path / "unit_task_v2.yaml"
     f.write_text(V2, encoding="utf-8")
     runner = CliRunner()
-    r = runner.invoke(cli, ["workflows", "publish", str(f), "--db", url, "--as", "admin"])
+    r = runner.invoke(cli, ["workflows", "publish", str(f), "--db", url, "--as-admin"])
     assert r.exit_code == 0, r.output
     assert "đã công bố unit_task phiên bản 2" in r.output
     r = runner.invoke(cli, ["workflows", "publish", str(f), "--db", url])
-    assert r.exit_code == 1 and isinstance(r.exception, errors.WorkflowError)
-    assert f"{f}:" in str(r.exception) and "đã có phiên bản 2" in str(r.exception)
+    assert r.exit_code == 2 and "--as-admin" in r.output  # who publishes is explicit
+    r = runner.invoke(cli, ["workflows", "publish", str(f), "--db", url, "--as-admin"])
+    assert r.exit_code == 1 and "Traceback" not in r.output  # the problem at its place
+    assert f"{f}:" in r.output and "đã có phiên bản 2" in r.output

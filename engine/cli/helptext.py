@@ -62,6 +62,14 @@ COMMAND_HELP: dict[str, str] = {
     "ký (nên lưu một bản ngoài cơ sở dữ liệu).",
     "workflows": "Các quy trình đã nạp.",
     "workflows list": "Liệt kê các quy trình đã nạp.",
+    "workflows publish": "Công bố một định nghĩa quy trình thành phiên bản mới lưu trong cơ sở dữ "
+    "liệu (kiểm tra như validate; cần quyền quản trị: --as quản trị viên hoặc --as-admin); nhiệm "
+    "vụ mới dùng phiên bản này, nhiệm vụ đang chạy giữ phiên bản cũ.",
+    "reports": "Báo cáo định kỳ (Nghị định 09/2019).",
+    "reports schedule": "Lập lịch một báo cáo định kỳ: bộ lập lịch lập báo cáo (Word, Excel) vào "
+    "ngày báo cáo của mỗi kỳ và gửi cho người nhận qua hộp thư đi (cần quyền quản trị).",
+    "reports list": "Các báo cáo đã lập lịch và kỳ tới của chúng.",
+    "reports runs": "Các báo cáo đã lập (kỳ, lúc lập, số liệu); --save THƯ_MỤC ghi các tệp.",
     "people": "Danh bạ người dùng lưu cùng cơ sở dữ liệu.",
     "people load": "Lưu danh bạ người dùng này cùng cơ sở dữ liệu (thay danh bạ cũ).",
     "people list": "Danh bạ người dùng lưu cùng cơ sở dữ liệu.",

@@ -9,12 +9,11 @@ import typer
 from rich.table import Table
 
 from ..clock import VN_TZ
-from ..core.actors import Actor
 from ..service.base import DEFAULT_DB
 from ..service.engine import Engine
-from .common import DbOpt, JsonOpt, _print_json, out
+from .common import AsAdminOpt, AsOpt, DbOpt, JsonOpt, _actor, _print_json, out
 
-reports_app = typer.Typer(help="Periodic reports (Decree 09/2019).", no_args_is_help=True)
+reports_app = typer.Typer(help="Báo cáo định kỳ (Nghị định 09/2019).", no_args_is_help=True)
 
 
 def _engine(db: str) -> Engine:
@@ -23,31 +22,36 @@ def _engine(db: str) -> Engine:
 
 @reports_app.command("schedule")
 def schedule(
-    name: Annotated[str, typer.Option(help="What the report is called in its messages.")],
-    every: Annotated[str, typer.Option(help="month, quarter, half or year.")] = "quarter",
+    name: Annotated[str, typer.Option(help="Tên báo cáo trong các thông báo gửi đi.")],
+    every: Annotated[
+        str, typer.Option(help="Kỳ: month (tháng), quarter (quý), half (6 tháng) hoặc year (năm).")
+    ] = "quarter",
     to: Annotated[
-        list[str] | None, typer.Option("--to", help="Recipient person id (repeatable).")
+        list[str] | None, typer.Option("--to", help="Người nhận (mã đăng nhập; lặp lại được).")
     ] = None,
     cutoff_day: Annotated[
-        int, typer.Option(help="Data cut-off day: 15 (Decree 09/2019 art. 12) or 1 (calendar).")
+        int,
+        typer.Option(help="Ngày chốt số liệu: 15 (Nghị định 09/2019, điều 12) hoặc 1 (theo lịch)."),
     ] = 15,
     send_after: Annotated[
-        int, typer.Option(help="Working days from the cut-off to the report date.")
+        int, typer.Option(help="Số ngày làm việc từ ngày chốt số liệu đến ngày lập báo cáo.")
     ] = 1,
-    hour: Annotated[int, typer.Option(help="Hour of the report date (Vietnam time).")] = 7,
-    formats: Annotated[str, typer.Option(help="docx, xlsx or both (comma-separated).")] = (
-        "docx,xlsx"
-    ),
+    hour: Annotated[int, typer.Option(help="Giờ lập báo cáo (giờ Việt Nam).")] = 7,
+    formats: Annotated[
+        str, typer.Option(help="docx, xlsx hoặc cả hai (cách nhau bằng dấu phẩy).")
+    ] = ("docx,xlsx"),
     first: Annotated[
-        str | None, typer.Option(help="First period (e.g. 2024-Q2); default: the next due.")
+        str | None, typer.Option(help="Kỳ đầu tiên (ví dụ 2024-Q2); mặc định: kỳ sắp đến hạn.")
     ] = None,
-    who: Annotated[str, typer.Option("--as", help="Administrator recorded in the log.")] = "admin",
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """Schedule a periodic report: the worker renders it (Word, Excel) at each period's report
     date and queues it to the recipients through the outbox."""
-    s = _engine(db).schedule_report(
-        Actor.of(who, "admin"),
+    engine = _engine(db)
+    s = engine.schedule_report(
+        _actor(engine, who, as_admin),
         name=name,
         kind=every,
         recipients=to or [],
@@ -78,9 +82,7 @@ def list_schedules(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
 @reports_app.command("runs")
 def runs(
     db: DbOpt = DEFAULT_DB,
-    save: Annotated[
-        Path | None, typer.Option(help="Folder to write each report's files into.")
-    ] = None,
+    save: Annotated[Path | None, typer.Option(help="Thư mục ghi các tệp của từng báo cáo.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The reports produced (period, when, totals); ``--save DIR`` writes their files."""

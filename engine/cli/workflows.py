@@ -16,9 +16,12 @@ from ..core.graph import to_dot, to_mermaid
 from ..core.spec import bundled_workflow_files, json_schema, load_workflow_files
 from ..service.base import DEFAULT_DB
 from .common import (
+    AsAdminOpt,
+    AsOpt,
     DbOpt,
     JsonOpt,
     WorkflowsOpt,
+    _actor,
     _print_json,
     _registry,
     db_url,
@@ -160,20 +163,22 @@ def workflows_list(extra: WorkflowsOpt = None, as_json: JsonOpt = False) -> None
 
 @workflows_app.command("publish")
 def publish(
-    path: Annotated[Path, typer.Argument(help="The workflow YAML file to publish.")],
-    who: Annotated[str, typer.Option("--as", help="Administrator recorded in the log.")] = "admin",
+    path: Annotated[Path, typer.Argument(help="Tệp YAML quy trình cần công bố.")],
+    who: AsOpt = None,
+    as_admin: AsAdminOpt = False,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """Publish a workflow definition as a new version kept in the database: checked as by
     `validate`; every engine on the database (server, worker, commands) loads it from then on;
     new directives take it, running ones keep their version."""
-    from ..core.actors import Actor
     from ..service.engine import Engine
 
+    engine = Engine(db)
+    actor = _actor(engine, who, as_admin)  # an administrator of the directory, or --as-admin
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"{path}: không đọc được tệp ({exc})", markup=False)
         raise typer.Exit(2) from None
-    done = Engine(db).publish_workflow(Actor.of(who, "admin"), text, path=str(path))
+    done = engine.publish_workflow(actor, text, path=str(path))
     out.print(f"đã công bố {done.workflow} phiên bản {done.version} ({done.title})", markup=False)
