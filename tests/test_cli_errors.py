@@ -114,10 +114,10 @@ def test_a_mistake_is_one_vietnamese_line(
 @pytest.mark.parametrize(
     ("name", "piece"),
     [
-        ("deep_guard", "longer than"),
-        ("nested_guard", "levels deep; at most 24"),
-        ("missing", "cannot read file"),
-        ("broken", "YAML syntax error"),
+        ("deep_guard", "dài quá 2000 ký tự"),
+        ("nested_guard", "cấp; tối đa 24"),
+        ("missing", "không đọc được tệp"),
+        ("broken", "lỗi cú pháp YAML"),
     ],
 )
 def test_validate_reports_each_problem_at_its_place(
@@ -133,7 +133,7 @@ def test_extract_of_a_document_dated_year_0_reads_it_without_a_date(
 ) -> None:
     code, out, err = invoke("extract", files["year0"], "--json")
     assert code == 0 and "Traceback" not in out + err
-    assert '"date": null' in out and "does not exist" in out
+    assert '"date": null' in out and "không có ngày 'Đắk Nông, ngày 18 tháng 03 năm 0000'" in out
 
 
 @pytest.mark.parametrize(
