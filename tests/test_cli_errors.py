@@ -70,7 +70,7 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 # (argv with {placeholders} from `files`, exit code, a piece of the message)
 CASES = [
-    (["deadline", "trong 5 ngày", "--issued", "9999-12-31"], 1, "không đọc được hạn"),
+    (["deadline", "trong 5 ngày", "--issued", "9999-12-31"], 1, "không đọc được thời hạn"),
     (["deadline", "trong 3 tháng", "--issued", "9999-12-01"], 1, "9999"),
     (["deadline", "trước ngày 01/07/2024", "--issued", "2024-13-01"], 2, "YYYY-MM-DD"),
     (["directives", "list", "--db", "{dir}/no/such/folder/x.db"], 9, "không mở được tệp"),

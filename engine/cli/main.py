@@ -159,8 +159,6 @@ def _dondoc_message(exc: errors.DondocError) -> str:
         )
     if isinstance(exc, errors.ConflictError):
         return f"nhiệm vụ #{exc.directive_id} vừa được người khác thay đổi: tải lại rồi thử lại"
-    if isinstance(exc, errors.DeadlineError):
-        return f"không đọc được hạn {exc.text!r}: {exc.reason}"
     if isinstance(exc, errors.PayloadError):
         return str(exc).replace("payload field", "trường", 1)
     if isinstance(exc, errors.SchemaError):
