@@ -33,6 +33,12 @@ COMMAND_HELP: dict[str, str] = {
     "token revoke": "Thu hồi mọi mã truy cập của một người.",
     "db": "Lược đồ cơ sở dữ liệu (các bản nâng cấp Alembic).",
     "db upgrade": "Tạo hoặc nâng cấp lược đồ lên phiên bản dondoc này cần.",
+    "db backup": "Sao lưu cơ sở dữ liệu khi đang chạy (SQLite: sao lưu trực tuyến; PostgreSQL: "
+    "pg_dump). Phục hồi: dondoc db restore TỆP --db URL.",
+    "db restore": "Phục hồi bản sao lưu vào một cơ sở dữ liệu trống rồi kiểm tra: dondoc audit "
+    "verify --db URL.",
+    "status": "dondoc có chạy tốt không: cơ sở dữ liệu, lược đồ, quy trình, nhịp của các tiến "
+    "trình worker, độ chậm của nhắc việc và thông báo. Mã thoát 0 khi ổn, 1 kèm mỗi vấn đề một dòng.",
     "db current": "In phiên bản lược đồ của cơ sở dữ liệu và phiên bản dondoc này cần.",
     "directives": "Tạo, liệt kê, xem và thực hiện thao tác trên nhiệm vụ.",
     "directives create": "Tạo một nhiệm vụ (cần quyền tạo: vai trò assigner hoặc admin trong "

@@ -16,19 +16,20 @@ from .common import DbOpt, JsonOpt, WorkflowsOpt, err, out
 
 LogFormatOpt = Annotated[
     Literal["text", "json"],
-    typer.Option("--log-format", help="text, or json: one JSON object per line with request_id."),
+    typer.Option(
+        "--log-format",
+        help="Dạng nhật ký: text, hoặc json (mỗi dòng một đối tượng JSON, có request_id).",
+    ),
 ]
 MetricsPortOpt = Annotated[
     int | None,
-    typer.Option(
-        "--metrics-port", help="Expose Prometheus metrics on http://0.0.0.0:PORT/metrics."
-    ),
+    typer.Option("--metrics-port", help="Mở số liệu Prometheus tại http://0.0.0.0:CỔNG/metrics."),
 ]
 MaxLagOpt = Annotated[
     float,
     typer.Option(
         "--max-lag",
-        help="Seconds a due timer or message may wait before it counts as lag.",
+        help="Số giây một hẹn giờ hoặc thông báo đến hạn được chờ trước khi tính là chậm.",
         min=0,
     ),
 ]
@@ -135,11 +136,11 @@ def status(
         raise typer.Exit(1)
 
 
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite / replace what is there.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Ghi đè / thay thế dữ liệu đang có.")]
 
 
 def backup(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The backup file to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Tệp sao lưu cần ghi.")],
     db: DbOpt = DEFAULT_DB,
     force: ForceOpt = False,
 ) -> None:
@@ -169,7 +170,7 @@ def backup(
 
 
 def restore(
-    backup_file: Annotated[Path, typer.Argument(help="A file written by dondoc db backup.")],
+    backup_file: Annotated[Path, typer.Argument(help="Tệp do dondoc db backup ghi ra.")],
     db: DbOpt = DEFAULT_DB,
     force: ForceOpt = False,
 ) -> None:
