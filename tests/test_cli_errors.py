@@ -6,6 +6,7 @@ script), plus the handler itself on exceptions a user cannot easily provoke here
 from __future__ import annotations
 
 import errno
+import logging
 import sys
 from pathlib import Path
 
@@ -27,7 +28,11 @@ REMEDIATION = next(p for p in bundled_workflow_files() if p.stem == "remediation
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
+    handlers = logging.root.handlers[:]  # a long-running command points the log at its stderr
+    try:
+        result = CliRunner().invoke(app, list(args))
+    finally:
+        logging.root.handlers[:] = handlers
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
     )

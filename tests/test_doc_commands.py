@@ -26,6 +26,8 @@ SKIP = {
     "dondoc serve": "starts the HTTP server and runs until stopped (tests/test_api.py covers it)",
     "dondoc worker --db postgresql": "runs until stopped, on the office's PostgreSQL server",
     "db.internal": "names the office's own PostgreSQL server",
+    "/var/lib/dondoc": "a deployment's own paths (the runbook)",
+    "/backup/": "the deployment's backup folder and database host (the runbook)",
 }
 #: What a page assumes was done before its examples (said in its text).
 PRELUDE = {
