@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
@@ -92,6 +93,14 @@ def test_board_member_sends_a_chasing_letter_from_the_page(office: Office) -> No
     if letter.has_pdf:
         r = office.client.get(f"/api/directives/{case3}/letters/{letter.id}?format=pdf")
         assert r.content.startswith(b"%PDF")
+    # a file swapped behind dondoc's back no longer matches the digest in the chain
+    with e.db.begin() as conn:
+        conn.execute(sa.text("UPDATE letters SET docx = :x"), {"x": b"PK forged"})
+    report = e.verify_audit()
+    assert not report.ok
+    assert f"directive {case3}: letter #{letter.id} is not the file its event recorded" in (
+        report.breaks
+    )
 
 
 def test_a_letter_is_refused_to_whoever_may_not_send_it_or_when_it_does_not_fit(

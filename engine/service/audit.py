@@ -14,6 +14,7 @@ still verifies the older ones after a rotation. Keys live outside the database.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from ..core.records import AuditReport
 from ..errors import DondocError
 from ..store.statements import FIELDS
-from ..store.tables import AuditCheckpointRow, DirectiveRow, EventRow
+from ..store.tables import AuditCheckpointRow, DirectiveRow, EventRow, LetterRow
 from .base import EngineBase
 from .chain import (
     GENESIS,
@@ -108,6 +109,35 @@ def _body(values: Mapping[str, Any]) -> dict[str, Any]:
 class Audit(EngineBase):
     """Verification of the audit trail, and its signed checkpoints."""
 
+    def _letter_problems(self, ids: list[int] | None) -> list[str]:
+        """Letters kept (table ``letters``) whose files are not those their event recorded."""
+        lt: sa.Table = LetterRow.__table__  # type: ignore[assignment]
+        e: sa.Table = EventRow.__table__  # type: ignore[assignment]
+        stmt = (
+            sa.select(lt.c.id, lt.c.directive_id, lt.c.docx, lt.c.pdf, e.c.payload)
+            .select_from(
+                lt.outerjoin(
+                    e, sa.and_(e.c.directive_id == lt.c.directive_id, e.c.seq == lt.c.event_seq)
+                )
+            )
+            .order_by(lt.c.id)
+        )
+        if ids is not None:
+            stmt = stmt.where(lt.c.directive_id.in_(ids))
+        out = []
+        with self._tx() as repo:
+            for lid, did, docx, pdf, payload in repo.s.execute(stmt):
+                recorded = payload or {}
+                kept = {
+                    "sha256": hashlib.sha256(docx).hexdigest(),
+                    "pdf_sha256": hashlib.sha256(pdf).hexdigest() if pdf is not None else None,
+                }
+                if recorded.get("letter") != lid or any(
+                    recorded.get(k) != v for k, v in kept.items()
+                ):
+                    out.append(f"directive {did}: letter #{lid} is not the file its event recorded")
+        return out
+
     def verify_audit(
         self,
         directive_ids: Iterable[int] | None = None,
@@ -176,6 +206,7 @@ class Audit(EngineBase):
 
             with self._tx() as repo:
                 breaks.extend(admin_chain_problems(read_admin_events(repo.s)))
+        breaks.extend(self._letter_problems(ids))
         return AuditReport(n_directives, n_events, tuple(breaks))
 
     def audit_checkpoint(
