@@ -174,6 +174,20 @@ def test_delegate_reassign_and_claim_from_the_page(office: Office) -> None:
         office.luyen, f"/directives/{task.id}/reassign", {"assignee": "luyen", "reason": "x"}
     )
     assert "err=permission_denied" in where
+    # another one in the queue: the head gives it to a member from the page
+    other = e.create_directive(
+        board,
+        "unit_task",
+        NewDirective(
+            title="Tổng hợp kiến nghị", lead_unit=UNIT, assigner="thang", due=date(2024, 7, 31)
+        ),
+    )
+    assert 'data-move="assign"' not in office.page(office.luyen, other.id)
+    assert 'data-move="assign"' in office.page(office.phuong, other.id)
+    where = office.post(office.phuong, f"/directives/{other.id}/assign", {"person": "luyen"})
+    assert where == f"/directives/{other.id}?msg=assigned"
+    assert e.get(other.id).assignee == "luyen"
+    assert e.history(other.id)[-1].trigger == "assign"
     kinds = [(ev.kind, ev.trigger, ev.actor) for ev in e.history(task.id)]
     assert ("move", "claim", "luyen") in kinds
     assert ("move", "delegate", "phuong") in kinds

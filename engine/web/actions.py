@@ -65,6 +65,7 @@ def move_forms(engine: Engine, who: Actor, d: Directive) -> dict[str, Any]:
     working = d.is_open and d.done_at is None
     delegate = spec.moves.delegate
     reassign = spec.moves.reassign
+    claim = spec.moves.claim
     people = [
         {"id": pid, "label": engine.display(pid), "unit": p.get("unit")}
         for pid, p in sorted(
@@ -78,6 +79,10 @@ def move_forms(engine: Engine, who: Actor, d: Directive) -> dict[str, Any]:
         and bool(held & set(delegate.roles))
         and (delegate.states is None or d.state in delegate.states),
         "reassign": d.is_open and reassign is not None and bool(held & set(reassign.roles)),
+        "assign": d.is_open
+        and d.assignee is None
+        and claim is not None
+        and bool(held & set(claim.assign_roles)),
         "letter": working
         and (
             bool(held & set(LETTER_ROLES))
@@ -141,6 +146,9 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
             if what == "letter":
                 engine.send_letter(directive_id, who, form.get("template") or "chasing_letter")
                 done = "letter_sent"
+            elif what == "assign":
+                engine.assign(directive_id, who, form.get("person", ""))
+                done = "assigned"
             elif what == "delegate":
                 child = SubDirective(
                     title=form.get("title", ""),
@@ -175,6 +183,10 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
     @app.post("/directives/{directive_id}/letters", include_in_schema=False)
     async def send_letter(request: Request, directive_id: int) -> Response:
         return await move(request, directive_id, "letter")
+
+    @app.post("/directives/{directive_id}/assign", include_in_schema=False)
+    async def assign(request: Request, directive_id: int) -> Response:
+        return await move(request, directive_id, "assign")
 
     @app.post("/directives/{directive_id}/delegate", include_in_schema=False)
     async def delegate(request: Request, directive_id: int) -> Response:

@@ -302,6 +302,7 @@ MESSAGES = {
     "explanation_assessed": "Đã đánh giá giải trình.",
     "letter_sent": "Đã gửi công văn đôn đốc; văn bản được lưu trong mục Văn bản đã gửi.",
     "delegated": "Đã giao việc tiếp.",
+    "assigned": "Đã phân công người xử lý.",
     "reassigned": "Đã chuyển xử lý.",
     "workflow_published": "Đã công bố phiên bản mới của quy trình; nhiệm vụ giao từ nay dùng "
     "phiên bản này, nhiệm vụ đang xử lý giữ phiên bản cũ.",
