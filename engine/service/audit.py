@@ -135,7 +135,10 @@ class Audit(EngineBase):
                 if recorded.get("letter") != lid or any(
                     recorded.get(k) != v for k, v in kept.items()
                 ):
-                    out.append(f"directive {did}: letter #{lid} is not the file its event recorded")
+                    out.append(
+                        f"nhiệm vụ #{did}: công văn #{lid} đã lưu không phải tệp mà sự kiện của nó ghi "
+                        "nhận (tệp bị thay ngoài dondoc)"
+                    )
         return out
 
     def verify_audit(
