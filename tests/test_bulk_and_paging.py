@@ -227,6 +227,11 @@ def test_api_due_order_pages_follow_the_link_header(
     r = http.get("/api/directives?sort=title", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 422
     engine.db.dispose()
+    cli = [sys.executable, "-m", "dondoc.cli", "directives", "list", "--db", str(engine.db.url)]
+    r = subprocess.run([*cli, "--sort", "due", "--json"], capture_output=True, text=True)
+    assert r.returncode == 0 and [d["id"] for d in json.loads(r.stdout)] == expected
+    r = subprocess.run([*cli, "--sort", "title"], capture_output=True, text=True)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
 
 
 def test_sqlite_planner_statistics_follow_the_table(

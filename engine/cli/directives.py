@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,6 +123,13 @@ def directives_create(
         out.print(f"đã tạo nhiệm vụ #{d.id} ({d.state_label})")
 
 
+class SortOrder(StrEnum):
+    """The orders of ``directives list`` (Queries' ORDERS)."""
+
+    created = "created"
+    due = "due"
+
+
 @directives_app.command("list")
 def directives_list(
     state: Annotated[str | None, typer.Option(help="Chỉ các nhiệm vụ ở trạng thái này.")] = None,
@@ -143,11 +151,17 @@ def directives_list(
         int, typer.Option(min=1, max=10_000, help="Số nhiệm vụ mỗi trang (1–10000).")
     ] = 50,
     page: Annotated[int, typer.Option(min=1, help="Trang số mấy (từ 1).")] = 1,
+    sort: Annotated[
+        SortOrder,
+        typer.Option(
+            help="Thứ tự: created (theo ngày tạo) hoặc due (hạn sớm nhất trước, không hạn sau cùng)."
+        ),
+    ] = SortOrder.created,
     db: DbOpt = DEFAULT_DB,
     extra: WorkflowsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List directives, one page at a time (--limit per page, --page N)."""
+    """Liệt kê nhiệm vụ theo trang (--limit mỗi trang, --page N, --sort due: hạn sớm trước)."""
     engine = _engine(db, extra)
     filters: dict[str, Any] = {
         "state": state,
@@ -157,7 +171,7 @@ def directives_list(
         "open_only": open_only,
         "status": status,
     }
-    items = engine.directives(**filters, limit=limit, offset=(page - 1) * limit)
+    items = engine.directives(**filters, limit=limit, offset=(page - 1) * limit, order=sort.value)
     if as_json:
         _print_json([asdict(d) for d in items])
         return
