@@ -6,16 +6,26 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from ..service.engine import DEFAULT_DB
 from .common import DbOpt, JsonOpt, WorkflowsOpt, err, out
 
+
+class LogFormat(StrEnum):
+    """The log formats of ``serve`` and ``worker`` (an Enum, not a Literal: typer 0.18, the
+    lowest version pyproject admits, does not take Literal options)."""
+
+    text = "text"
+    json = "json"
+
+
 LogFormatOpt = Annotated[
-    Literal["text", "json"],
+    LogFormat,
     typer.Option(
         "--log-format",
         help="Dạng nhật ký: text, hoặc json (mỗi dòng một đối tượng JSON, có request_id).",

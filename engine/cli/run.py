@@ -15,7 +15,7 @@ import typer
 from .. import errors
 from ..service.engine import DEFAULT_DB, Engine
 from .common import DbOpt, WorkflowsOpt, _registry, db_url, out
-from .ops import LogFormatOpt, MetricsPortOpt
+from .ops import LogFormat, LogFormatOpt, MetricsPortOpt
 
 
 def serve(
@@ -41,7 +41,7 @@ def serve(
     directory: Annotated[
         Path | None, typer.Option(help="Tệp YAML danh bạ người dùng và đơn vị.")
     ] = None,
-    log_format: LogFormatOpt = "text",
+    log_format: LogFormatOpt = LogFormat.text,
 ) -> None:
     """The HTTP API, the dashboard and (unless --no-worker) the scheduler, in one process.
 
@@ -54,7 +54,7 @@ def serve(
     from ..web.api import create_app
     from ..worker import Worker, retry_while_unavailable
 
-    configure_logging(log_format)
+    configure_logging(log_format.value)
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
@@ -164,7 +164,7 @@ def worker(
         ),
     ] = False,
     metrics_port: MetricsPortOpt = None,
-    log_format: LogFormatOpt = "text",
+    log_format: LogFormatOpt = LogFormat.text,
 ) -> None:
     """Run the scheduler: fire due timers, create recurring directives, deliver the outbox.
 
@@ -178,7 +178,7 @@ def worker(
     from ..ops.metrics import Metrics, instrument
     from ..worker import Worker, retry_while_unavailable
 
-    configure_logging(log_format)
+    configure_logging(log_format.value)
     workflows = _registry(extra)
     # Started while the database restarts (or its connection is cut): wait for it, as the
     # sweeps do, instead of dying.
