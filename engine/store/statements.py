@@ -265,6 +265,15 @@ class Statements:
         )
 
 
+def _entered_state() -> sa.ColumnElement[bool]:
+    """Events that entered a state (a requester's): not a migration, which renames a state,
+    and not a self-transition."""
+    return sa.and_(
+        _E.c.kind != "migration",
+        sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
+    )
+
+
 class Sql:
     """The statements bound to one transaction's connection."""
 
@@ -394,8 +403,7 @@ class Sql:
             .where(
                 _E.c.directive_id == directive_id,
                 _E.c.seq <= up_to_seq,
-                _E.c.kind != "migration",
-                sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
+                _entered_state(),
             )
             .order_by(_E.c.seq.desc())
             .limit(1)
@@ -411,8 +419,7 @@ class Sql:
             sa.select(_E.c.directive_id, _E.c.seq, _E.c.actor)
             .where(
                 _E.c.directive_id.in_(sorted(heads)),
-                _E.c.kind != "migration",
-                sa.or_(_E.c.from_state.is_(None), _E.c.from_state != _E.c.to_state),
+                _entered_state(),
             )
             .order_by(_E.c.directive_id, _E.c.seq)
         )
