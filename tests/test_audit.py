@@ -5,6 +5,7 @@ that ``verify_audit`` (and ``dondoc audit verify``) reports it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dondoc import Actor, Engine, FakeClock, NewDirective
 from dondoc.service.audit import AuditKeyMissing, keys_from_env
-from dondoc.service.chain import GENESIS, event_hash, key_id
+from dondoc.service.chain import GENESIS, canonical_json, event_hash, key_id, parse_json
 
 WF = "remediation_self_assessment"
 BOARD = Actor.of("thang", "reviewer", "assigner")
@@ -177,9 +180,7 @@ def test_checkpoints_chain_keys_rotate_and_a_missing_key_is_reported(engine: Eng
     assert not report.ok and "không có trong bộ khóa" in report.breaks[0]
     # removing a checkpoint breaks their chain
     _sql(engine, "DELETE FROM audit_checkpoints WHERE id = 1")
-    assert "không nối tiếp mốc trước" in "\n".join(
-        engine.verify_audit(keys=ring).breaks
-    )
+    assert "không nối tiếp mốc trước" in "\n".join(engine.verify_audit(keys=ring).breaks)
 
 
 def test_verify_streams_with_a_fixed_number_of_queries(tmp_path: Path) -> None:
@@ -234,3 +235,46 @@ def test_cli_verify_incremental_and_checkpoint(tmp_path: Path) -> None:
     assert r.returncode == 1 and "đã kiểm tra 2 nhiệm vụ" in r.stdout
     r = run("verify", "--since", "2030-01-01")
     assert r.returncode == 0 and "đã kiểm tra 0 nhiệm vụ" in r.stdout
+
+
+# --- the spelling every hash is taken over (chain.canonical_json, chain.parse_json) ----------
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.dates()
+    | st.datetimes(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_canonical_json_spells_exactly_what_json_dumps_spells(value: object) -> None:
+    """Changing this spelling would break every stored hash: it must stay json.dumps's,
+    dates and other values through ``str`` included."""
+    expected = json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
+    assert canonical_json(value) == expected
+
+
+@given(_JSON)
+def test_parse_json_reads_what_json_loads_reads(value: object) -> None:
+    for text in (json.dumps(value, default=str), canonical_json(value)):
+        assert parse_json(text) == json.loads(text)
+        assert parse_json(text.encode()) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["", " {}", "{} ", "{}x", "{", "nul", '"\\ud800"', "[1,]"])
+def test_parse_json_refuses_or_reads_as_json_loads_does(text: str) -> None:
+    try:
+        expected: object = json.loads(text)
+    except ValueError as exc:
+        with pytest.raises(type(exc)):
+            parse_json(text)
+    else:
+        assert parse_json(text) == expected

@@ -14,13 +14,15 @@ still verifies the older ones after a rotation. Keys live outside the database.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from hashlib import sha256
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,9 +37,10 @@ from .chain import (
     Effect,
     Ledger,
     Replay,
+    canonical_json,
     canonical_time,
-    hash_body,
     key_id,
+    parse_json,
     sign_checkpoint,
 )
 
@@ -162,7 +165,7 @@ class Audit(EngineBase):
         d_table: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
         d_cols = [d_table.c[name] for name in FIELDS]
         e: sa.Table = EventRow.__table__  # type: ignore[assignment]
-        with self.db.connect() as conn:
+        with _gc_paused(), self.db.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
@@ -285,6 +288,21 @@ class Audit(EngineBase):
         return effects
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a verification pass. The pass makes no reference
+    cycles (every row, chain and replay is freed by reference counting as the stream moves
+    on, so memory stays flat), but it allocates millions of small objects, each 700 of which
+    set off a collection that walks the whole heap: 15% of the time of a pass."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _stream(conn: sa.Connection, query: sa.Select[Any], batch: int) -> Iterator[Sequence[Any]]:
     """The rows of ``query`` in batches (a server-side cursor where the driver has one)."""
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
@@ -317,7 +335,7 @@ def _directive_row(raw: Sequence[Any]) -> dict[str, Any]:
     for name in _JSON:
         value = row[name]
         if isinstance(value, str | bytes):
-            row[name] = {} if value == "{}" else [] if value == "[]" else json.loads(value)
+            row[name] = {} if value == "{}" else [] if value == "[]" else parse_json(value)
     return row
 
 
@@ -355,16 +373,20 @@ def _verify_one(
     for raw in chain:
         _, seq, at, actor, role, kind, trigger, from_state, to_state, payload, prev_hash, h = raw
         if isinstance(payload, str | bytes):
-            payload = _EMPTY if payload in _EMPTY_TEXT else json.loads(payload)
+            payload = _EMPTY if payload in _EMPTY_TEXT else parse_json(payload)
         if seq != expected_seq:
             breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: lẽ ra phải là sự kiện #{expected_seq}")
             broken = True
         if prev_hash != prev:
             breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: không nối với sự kiện trước")
             broken = True
-        at_text = _instant(at)
+        if type(at) is str and len(at) == 26 and at[10] == " ":  # SQLite's spelling (_instant)
+            at_text = f"{at[:10]}T{at[11:]}Z"
+        else:
+            at_text = _instant(at)
         body = [prev_hash, did, seq, at_text, actor, role, kind, trigger, from_state, to_state]
-        if hash_body(body, payload) != h:
+        body.append(payload if type(payload) is dict else dict(payload or {}))
+        if sha256(canonical_json(body).encode()).hexdigest() != h:  # chain.hash_body, inlined
             breaks.append(f"nhiệm vụ #{did}, sự kiện #{seq}: nội dung không khớp với mã băm")
             broken = True
         if ledger is not None:
