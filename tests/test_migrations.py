@@ -7,12 +7,13 @@ import sys
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from dondoc import Engine
 from dondoc.errors import SchemaError
-from dondoc.store.schema import current_revision, head_revision, upgrade
+from dondoc.store.schema import _config, current_revision, head_revision, upgrade
 from dondoc.store.tables import Base
 
 
@@ -29,10 +30,35 @@ def test_migrations_from_empty_match_the_models(db_url: str) -> None:
     engine.dispose()
 
 
+def _place_statistics(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.exec_driver_sql(
+                "SELECT stxname FROM pg_statistic_ext WHERE stxname = 'st_directives_place'"
+            ).scalars()
+        )
+
+
+def test_postgresql_knows_places_both_ways_a_database_is_made(db_url: str) -> None:
+    """The planner statistics over (workflow, version, state): by the migrations, and by the
+    one-step creation of a new database (which the drift test cannot see)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("extended planner statistics are PostgreSQL's; SQLite has none to make")
+    engine = sa.create_engine(db_url)
+    upgrade(engine)
+    assert _place_statistics(engine) == ["st_directives_place"]
+    with engine.begin() as conn:  # the downgrade drops them
+        command.downgrade(_config(conn), "0012")
+    assert _place_statistics(engine) == []
+    engine.dispose()
+
+
 def test_new_database_is_created_and_stamped(db_url: str) -> None:
     Engine(db_url).db.dispose()
     engine = sa.create_engine(db_url)
     assert current_revision(engine) == head_revision()
+    if db_url.startswith("postgresql"):
+        assert _place_statistics(engine) == ["st_directives_place"]
     engine.dispose()
 
 

@@ -19,6 +19,7 @@ The body is split by concern, one module each, all sharing the plumbing of
 - :mod:`.letters` — letters sent on a directive (a chasing letter), kept as sent;
 - :mod:`.migration` — moving directives to another workflow version; :mod:`.publishing` —
   workflow versions administrators publish (stored in the database, loaded at start-up);
+- :mod:`.worklist` — "Việc của tôi": what a person must do, decide, chase and watch;
 - :mod:`.embedding` — the host's transaction (``within``) and after-commit hooks (``on``).
 """
 
@@ -32,17 +33,19 @@ from .embedding import Embedding
 from .evaluation import Evaluation
 from .letters import Letters, SentLetter
 from .migration import Migration
-from .moves import Moves, SubDirective
+from .moves import SubDirective
 from .outbox import OutboxQueue
 from .publishing import Publishing
 from .reports import Reporting, ReportRun, ReportSchedule
 from .scheduling import Scheduling, period_trigger
 from .settings import Deployment
+from .worklist import MyWork, Worklist
 
 __all__ = [
     "DEFAULT_DB",
     "Engine",
     "FiredTimer",
+    "MyWork",
     "NewDirective",
     "ReportRun",
     "ReportSchedule",
@@ -55,7 +58,7 @@ __all__ = [
 class Engine(
     Letters,
     Reporting,
-    Moves,
+    Worklist,
     Scheduling,
     Documents,
     Evaluation,

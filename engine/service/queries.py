@@ -38,6 +38,7 @@ from ..store.listing import (
     visible,
 )
 from ..store.repository import Repository
+from ..store.statements import DirectiveState
 from ..store.tables import DirectiveRow, possible_id
 from .base import EngineBase, event_record
 
@@ -374,7 +375,7 @@ class Queries(EngineBase):
     def _allowed(
         self,
         repo: Repository,
-        row: DirectiveRow,
+        row: DirectiveRow | DirectiveState,
         actor: Actor,
         requesters: dict[int, str] | None = None,
     ) -> list[str]:

@@ -336,11 +336,14 @@ def _due_order(
     offset: int,
     dialect: str,
     dated_only: bool,
+    part: str = "both",
 ) -> sa.Select[Any]:
     """The due order as two ordered parts — directives with a due date by (due, id), then
     those without by id — each cut at ``offset + limit`` and merged: each part can be read
     in index order (open directives by due: ``ix_directives_open_due``) and stop early,
-    where one ORDER BY on ``due IS NULL`` would sort every match first."""
+    where one ORDER BY on ``due IS NULL`` would sort every match first. ``part``: "dated"
+    or "undated" for that part alone (the undated one from its start unless ``after`` is
+    among them)."""
     columns = [_D.c[name] for name in FIELDS]
     n = None if limit is None else offset + limit
     no_due: sa.ColumnElement[bool] = _D.c.due.is_(None)
@@ -351,12 +354,14 @@ def _due_order(
     undated = sa.select(*columns).where(*where, no_due)
     if after is not None and after_row_due is None:  # the previous page ended among undated
         return undated.where(_D.c.id > after).order_by(_D.c.id).offset(offset).limit(limit)
+    if part == "undated":
+        return undated.order_by(_D.c.id).offset(offset).limit(limit)
     dated = sa.select(*columns).where(*where, _D.c.due.is_not(None))
     if after is not None:
         dated = dated.where(
             sa.or_(_D.c.due > after_row_due, sa.and_(_D.c.due == after_row_due, _D.c.id > after))
         )
-    if dated_only:  # a filter on the due date: nothing undated can match
+    if dated_only or part == "dated":  # (a filter on the due date: nothing undated matches)
         return dated.order_by(_D.c.due, _D.c.id).offset(offset).limit(limit)
     # the parts pick ids only (their subqueries stay two columns wide); the page's rows are
     # joined to them
@@ -384,14 +389,16 @@ def page_query(
     after_row_due: date | None = None,
     dialect: str = "",
     dated_only: bool = False,
+    part: str = "both",
 ) -> sa.Select[Any]:
     """Directives matching ``where`` in ``order`` (see :data:`ORDERS`): after the directive
     ``after`` (keyset; for the due order, ``after_row_due`` is that directive's due), then
     ``offset`` rows skipped (page links), at most ``limit`` (``dated_only``: ``where`` bounds
-    the due date). Selects the columns in the order of
+    the due date; ``part``: one part of the due order, see :func:`_due_order`). Selects the
+    columns in the order of
     :class:`~dondoc.store.statements.DirectiveState` (plain rows: no ORM identity map)."""
     if order == "due":
-        return _due_order(where, after, after_row_due, limit, offset, dialect, dated_only)
+        return _due_order(where, after, after_row_due, limit, offset, dialect, dated_only, part)
     stmt = sa.select(*(_D.c[name] for name in FIELDS)).where(*where)
     if after is not None:
         stmt = stmt.where(_D.c.id > after)

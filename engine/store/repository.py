@@ -244,6 +244,39 @@ class Repository:
             after_row_due = self.s.scalar(
                 sa.select(DirectiveRow.due).where(DirectiveRow.id == after)
             )
+        if (
+            order == "due"
+            and not order_by
+            and not dated_only
+            and limit is not None
+            and offset == 0
+            and (after is None or after_row_due is not None)
+        ):
+            # A page in due order that starts among the dated directives: those first; the
+            # undated ones (last in the order) are read only when the page is not full —
+            # rarely, and never by a query that must skip every dated match to find them.
+            rows = self._states(
+                page_query(
+                    where,
+                    after=after,
+                    limit=limit,
+                    order="due",
+                    after_row_due=after_row_due,
+                    dialect=self.dialect,
+                    part="dated",
+                )
+            )
+            if len(rows) < limit:
+                rows += self._states(
+                    page_query(
+                        where,
+                        limit=limit - len(rows),
+                        order="due",
+                        dialect=self.dialect,
+                        part="undated",
+                    )
+                )
+            return rows
         stmt = page_query(
             where,
             after=after,
@@ -256,6 +289,9 @@ class Repository:
         )
         if order_by:
             stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
+        return self._states(stmt)
+
+    def _states(self, stmt: sa.Select[Any]) -> list[DirectiveState]:
         return [DirectiveState(*row) for row in self.s.execute(stmt)]
 
     def count(self, where: Sequence[sa.ColumnElement[bool]], cap: int | None = None) -> int:

@@ -146,6 +146,22 @@ class DirectiveRow(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+#: PostgreSQL's planner takes workflow, version and state as independent columns, and so
+#: misjudged "in one of these (workflow, version, state) places" (the decision section of
+#: "Việc của tôi") by a factor of ten — read 5,000 rows and sorted them for a page of 50 at
+#: 100,000 directives. Statistics over the three together (most common combinations) make it
+#: read the open directives in due order and stop at 50 (migration 0013 for older databases).
+PLACE_STATISTICS = (
+    "CREATE STATISTICS IF NOT EXISTS st_directives_place (mcv) "
+    "ON workflow, workflow_version, state FROM directives"
+)
+event.listen(
+    DirectiveRow.__table__,
+    "after_create",
+    sa.DDL(PLACE_STATISTICS).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+)
+
+
 class EventRow(Base):
     """Append-only audit trail, hash-chained per directive."""
 

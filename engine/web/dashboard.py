@@ -20,11 +20,11 @@ from ..core.records import Directive
 from ..deadlines.status import Status
 from ..errors import DondocError
 from ..service.engine import Engine
+from ..service.worklist import DUE_SOON_DAYS
 from .actions import explanation_forms, move_forms
 from .actions import install as install_actions
 from .admin import install as install_admin
 from .auth import TOKEN_COOKIE
-from .mywork import DUE_SOON_DAYS, my_work
 from .ops import SchedulerBanner
 from .stats import STATUS_COLOURS
 from .stats import install as install_stats
@@ -50,7 +50,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         counts = context.pop("counts", None)
         status_code = int(context.pop("status_code", 200))
         if who is not None and counts is None:
-            counts = my_work(engine, who).counts()
+            counts = engine.my_work(who).counts()
         html = engine.renderer.render_page(
             f"dashboard/{name}.html.j2",
             {
@@ -130,7 +130,7 @@ def install(app: FastAPI, engine: Engine, auth: Any) -> None:
         who = auth(request)
         if who is None:
             return RedirectResponse("/login", status_code=303)
-        work = my_work(engine, who)
+        work = engine.my_work(who)
         sections = [
             ("todo", "Việc phải làm", [row(d) for d in work.todo]),
             ("queue", "Hàng chờ của đơn vị (chưa có người nhận)", [row(d) for d in work.queue]),
