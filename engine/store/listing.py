@@ -213,7 +213,14 @@ def status_is(status: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement
         return cancelled
     due = _due(basis)
     done = _done_day(dialect)
-    open_ = [sa.not_(cancelled), sa.not_(_finished(basis, dialect))]
+    not_done = sa.not_(_finished(basis, dialect))
+    if dialect == "sqlite" and not basis.historical:
+        # SQLite's statistics say a (due, done_at) pair holds a few rows, so it would walk
+        # every due date of ix_directives_due_status looking for done_at IS NULL (most open
+        # rows: 0.1-0.4 s at a million) rather than read the due range; a CASE is no index
+        # term, which leaves it the range (or another filter's index)
+        not_done = sa.case((_D.c.done_at.is_(None), 1), else_=0) == 1
+    open_ = [sa.not_(cancelled), not_done]
     finished = [sa.not_(cancelled), _finished(basis, dialect)]
     where: dict[str, list[sa.ColumnElement[bool]]] = {
         COMPLETED_ON_TIME: [*finished, sa.or_(due.is_(None), done <= due)],

@@ -98,6 +98,10 @@ class DirectiveRow(Base):
             "ix_directives_due_status", "due", "done_at", "workflow", "workflow_version", "state"
         ),
         sa.Index("ix_directives_open_due", "is_open", "due"),
+        # a unit's directives in creation order: a unit's page (with any other filter) walks
+        # it and stops at the page's end, where the grid index above would read the whole
+        # unit and sort it (0.4 s for a unit's overdue page at a million directives)
+        sa.Index("ix_directives_lead_unit", "lead_unit", "id"),
         # one instance per period of a recurring series, whatever restarts happen
         sa.UniqueConstraint("series_id", "period_key", name="uq_directives_series_period"),
     )

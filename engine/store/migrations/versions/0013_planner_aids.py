@@ -1,0 +1,38 @@
+"""what the planners need at a million directives: a unit's directives in creation order,
+and PostgreSQL statistics over (workflow, workflow_version, state)
+
+``ix_directives_lead_unit (lead_unit, id)``: a unit's page in creation order walks it and stops
+at the page's end (the grid index read the whole unit and sorted it). ``st_directives_place``:
+see ``dondoc.store.tables.PLACE_STATISTICS`` (without it, a page of the directives awaiting a
+decision read every directive in a decision state); SQLite has no such statistics.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from dondoc.store.tables import PLACE_STATISTICS
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("directives") as batch_op:
+        batch_op.create_index("ix_directives_lead_unit", ["lead_unit", "id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PLACE_STATISTICS)
+    op.execute("ANALYZE directives")  # the planner's view of the new index (and statistics)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP STATISTICS IF EXISTS st_directives_place")
+    with op.batch_alter_table("directives") as batch_op:
+        batch_op.drop_index("ix_directives_lead_unit")
