@@ -102,6 +102,10 @@ class DirectiveRow(Base):
         # it and stops at the page's end, where the grid index above would read the whole
         # unit and sort it (0.4 s for a unit's overdue page at a million directives)
         sa.Index("ix_directives_lead_unit", "lead_unit", "id"),
+        # a person's work by due date ("Việc của tôi": to do, due soon): read in order, and a
+        # date range of one person's work is a range of it (by the open-by-due index, due
+        # soon read every open directive due this week at a million: 26 ms → 1 ms)
+        sa.Index("ix_directives_assignee", "assignee", "due"),
         # one instance per period of a recurring series, whatever restarts happen
         sa.UniqueConstraint("series_id", "period_key", name="uq_directives_series_period"),
     )
@@ -116,7 +120,7 @@ class DirectiveRow(Base):
     progress: Mapped[int] = mapped_column(default=0)
     lead_unit: Mapped[str | None] = mapped_column(sa.String(200))
     cooperating_units: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    assignee: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    assignee: Mapped[str | None] = mapped_column(sa.String(200))
     assigner: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     reviewer: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     due: Mapped[date | None]

@@ -1,8 +1,9 @@
 """what the planners need at a million directives: a unit's directives in creation order,
-and PostgreSQL statistics over (workflow, workflow_version, state)
+a person's by due date, and PostgreSQL statistics over (workflow, workflow_version, state)
 
 ``ix_directives_lead_unit (lead_unit, id)``: a unit's page in creation order walks it and stops
-at the page's end (the grid index read the whole unit and sorted it). ``st_directives_place``:
+at the page's end (the grid index read the whole unit and sorted it); ``ix_directives_assignee``
+becomes (assignee, due): a person's work in due order, a week of it a range. ``st_directives_place``:
 see ``dondoc.store.tables.PLACE_STATISTICS`` (without it, a page of the directives awaiting a
 decision read every directive in a decision state); SQLite has no such statistics.
 
@@ -26,6 +27,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("directives") as batch_op:
         batch_op.create_index("ix_directives_lead_unit", ["lead_unit", "id"], unique=False)
+        batch_op.drop_index("ix_directives_assignee")
+        batch_op.create_index("ix_directives_assignee", ["assignee", "due"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PLACE_STATISTICS)
     op.execute("ANALYZE directives")  # the planner's view of the new index (and statistics)
@@ -36,3 +39,5 @@ def downgrade() -> None:
         op.execute("DROP STATISTICS IF EXISTS st_directives_place")
     with op.batch_alter_table("directives") as batch_op:
         batch_op.drop_index("ix_directives_lead_unit")
+        batch_op.drop_index("ix_directives_assignee")
+        batch_op.create_index("ix_directives_assignee", ["assignee"], unique=False)
