@@ -16,7 +16,8 @@ Then it starts ``dondoc serve --no-worker`` on that database and times, over HTT
 ``--repeat`` after a warm-up): the API's first page (an admin, a unit's member), the next page
 by its ``Link`` header, a page filtered by unit and status, the statistics grid, the dashboard's
 list page, a dashboard page filtered by status, and one directive's page; then the server's
-resident memory (VmRSS) and its peak (VmHWM). Last, the growth from the smallest to the
+resident memory (VmRSS) and its peak (VmHWM). A unit's member then opens the list and "Việc
+của tôi": what they see is a rule over people, units and cooperating units, not an index. Last, the growth from the smallest to the
 largest size. Targets (issue 18): pages ≤ 50 ms at 100k with growth ≤ 1.3×, statistics
 ≤ 300 ms, server RSS ≤ 150 MiB.
 """
@@ -274,6 +275,9 @@ def measure(url: str, n: int, repeat: int) -> dict[str, Timing]:
             )
             out["dashboard stats page"], _ = timed(server, c, "/stats", repeat)
             out["dashboard directive page"], _ = timed(server, c, f"/directives/{some_id}", repeat)
+            c.cookies.set("dondoc_token", member)
+            out["dashboard list (unit member)"], _ = timed(server, c, "/directives", repeat)
+            out["dashboard my work (unit member)"], _ = timed(server, c, "/", repeat)
         rss, peak = server.memory()
         out["server RSS / peak (MiB)"] = (rss, peak)
     finally:
