@@ -254,6 +254,13 @@ def test_sql_reads_equal_the_python_rules(listing_engine: Engine, data: st.DataO
             by_key += [d.id for d in chunk]
             after = chunk[-1].id if chunk else after
         assert by_key == by_due
+        by_offset = []  # page links in due order (the first page reads the parts one by one)
+        for page in range(len(expected) // size + 2):
+            chunk = engine.visible_directives(
+                actor, order="due", limit=size, offset=page * size, **f
+            )
+            by_offset += [d.id for d in chunk]
+        assert by_offset == by_due
         # one directive: found exactly when the rule lets the actor see it
         for d in everything[:6]:
             try:
@@ -468,3 +475,65 @@ def test_unit_involvement_by_hand(listing_engine: Engine) -> None:
     assert (tt.leads, tt.cooperates) == (0, 1)
     assert (tt.contributions_done, tt.contributions_open, tt.contributions_overdue) == (0, 1, 1)
     assert (none.cooperates, none.contributions_done, none.contributions_open) == (1, 1, 0)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_decisions_awaiting_a_reader_are_what_the_rules_let_them_decide(
+    listing_engine: Engine, data: st.DataObject
+) -> None:
+    """ "Chờ tôi xem xét, phê duyệt": the open directives in a decision state that the reader
+    may see and may fire a trigger on now (the workflow's roles, bound or granted), earliest
+    due first, none last — the SQL candidates (decision_roles, the visibility rule skipped
+    for roles the directive's own fields bind) lose nothing and add nothing."""
+    engine = listing_engine
+    _load(engine, data.draw(st.lists(directive_rows(_states(engine.workflows)), max_size=25)))
+    actor = data.draw(actors, label="actor")
+    places = set(engine.decision_places())
+    expected = sorted(
+        (
+            d
+            for d in engine.directives(open_only=True)
+            if (d.workflow, d.workflow_version, d.state) in places
+            and engine.can_see(actor, d)
+            and engine.allowed_triggers(d.id, actor)
+        ),
+        key=lambda d: (d.due is None, d.due or date.min, d.id),
+    )
+    limit = data.draw(st.integers(1, 30), label="limit")
+    got = engine.awaiting_decision(actor, limit=limit)
+    assert [d.id for d in got] == [d.id for d in expected][:limit]
+
+
+def test_a_global_role_decides_only_what_its_holder_may_see(listing_engine: Engine) -> None:
+    """A board member (global reviewer) may approve extensions, but is asked to only for the
+    directives they may see: naming them, or reported done and awaiting review."""
+    engine = listing_engine
+    base = {
+        "workflow": "remediation_self_assessment",
+        "workflow_version": engine.workflows.get("remediation_self_assessment").spec.version,
+        "state": "extension_requested",
+        "is_open": True,
+        "title": "Báo cáo",
+        "content": "",
+        "lead_unit": "Thanh tra Sở",
+        "cooperating_units": [],
+        "assignee": "phuong",
+        "assigner": "luyen",
+        "reviewer": None,
+        "due": date(2024, 6, 30),
+        "original_due": date(2024, 6, 30),
+        "done_at": None,
+        "doc_number": None,
+        "parent": None,
+        "kind": "directive",
+    }
+    _load(engine, [base, {**base, "reviewer": "thang", "due": date(2024, 7, 1)}])
+    board = Actor.of("thang", "reviewer")
+    named = [d.id for d in engine.directives() if d.reviewer == "thang"]
+    assert [d.id for d in engine.awaiting_decision(board)] == named
+    assert engine.awaiting_decision(Actor.of("thang")) == engine.awaiting_decision(board)

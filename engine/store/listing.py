@@ -17,7 +17,7 @@ equal on random data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -268,6 +268,45 @@ def conditions(
     if f.text:
         out.append(contains_text(f.text, dialect))
     return out
+
+
+Place = tuple[str, int, str]  # (workflow, version, state)
+
+#: The workflow roles a directive's own fields give (``core.permissions.roles_on``).
+BOUND_ROLES = ("assignee", "assigner", "reviewer", "lead_unit", "cooperating_unit")
+
+
+def decidable(
+    anywhere: Sequence[Place],
+    bound: Mapping[str, Sequence[Place]],
+    viewer: Viewer,
+    person: str,
+    unit: str | None,
+    dialect: str = "",
+) -> sa.ColumnElement[bool] | None:
+    """In one of the ``anywhere`` places and visible to ``viewer``, or in a place of
+    ``bound[role]`` with ``role`` bound to ``person`` (or their ``unit``) by the directive's
+    fields — which the visibility rule lets them see anyway (a person sees what names them or
+    their unit), so those terms skip it: testing the rule on every open directive, cooperating
+    units included, was most of the time of a unit member's page. None when nothing can be."""
+    binds: dict[str, sa.ColumnElement[bool]] = {
+        "assignee": _D.c.assignee == person,
+        "assigner": _D.c.assigner == person,
+        "reviewer": _D.c.reviewer == person,
+    }
+    if unit is not None:
+        binds["lead_unit"] = _D.c.lead_unit == unit
+        binds["cooperating_unit"] = cooperates(unit, dialect)
+    terms = [sa.and_(visible(viewer, dialect), in_places(anywhere))] if anywhere else []
+    # roles deciding in the same places share one term: "in P and (assigner = me or reviewer
+    # = me)" lets the planner read each person index once; an OR of one place list per role
+    # made SQLite test every open directive
+    by_places: dict[tuple[Place, ...], list[sa.ColumnElement[bool]]] = {}
+    for role, places in sorted(bound.items()):
+        if places and role in binds:
+            by_places.setdefault(tuple(sorted(places)), []).append(binds[role])
+    terms += [sa.and_(in_places(places), sa.or_(*b)) for places, b in by_places.items()]
+    return sa.or_(*terms) if terms else None
 
 
 def in_places(places: Sequence[tuple[str, int, str]]) -> sa.ColumnElement[bool]:
