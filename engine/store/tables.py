@@ -163,11 +163,23 @@ PLACE_STATISTICS = (
     "CREATE STATISTICS IF NOT EXISTS st_directives_place (mcv) "
     "ON workflow, workflow_version, state FROM directives"
 )
-event.listen(
-    DirectiveRow.__table__,
-    "after_create",
-    sa.DDL(PLACE_STATISTICS).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+#: A unit's cooperating directives on PostgreSQL: a GIN index over the JSON array, so the
+#: visibility rule for a unit's member (named, or their unit leads or cooperates) is an OR of
+#: indexed terms and a member's count reads indexes, not the table (SQLite has no such index:
+#: there the cooperating units are tested row by row).
+COOPERATING_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_directives_cooperating ON directives "
+    "USING gin (cooperating_units jsonb_path_ops)"
 )
+#: Objects made by these statements rather than the models (the migration-drift test skips
+#: them): PostgreSQL's own kinds of index and statistics.
+POSTGRESQL_ONLY = {"ix_directives_cooperating", "st_directives_place"}
+for _ddl in (PLACE_STATISTICS, COOPERATING_INDEX):
+    event.listen(
+        DirectiveRow.__table__,
+        "after_create",
+        sa.DDL(_ddl).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+    )
 
 
 class EventRow(Base):

@@ -5,7 +5,8 @@ a person's by due date, and PostgreSQL statistics over (workflow, workflow_versi
 at the page's end (the grid index read the whole unit and sorted it); ``ix_directives_assignee``
 becomes (assignee, due): a person's work in due order, a week of it a range. ``st_directives_place``:
 see ``dondoc.store.tables.PLACE_STATISTICS`` (without it, a page of the directives awaiting a
-decision read every directive in a decision state); SQLite has no such statistics.
+decision read every directive in a decision state); ``ix_directives_cooperating``: see
+``COOPERATING_INDEX`` there. SQLite has neither.
 
 Revision ID: 0013
 Revises: 0012
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from dondoc.store.tables import PLACE_STATISTICS
+from dondoc.store.tables import COOPERATING_INDEX, PLACE_STATISTICS
 
 revision = "0013"
 down_revision = "0012"
@@ -31,12 +32,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_directives_assignee", ["assignee", "due"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PLACE_STATISTICS)
+        op.execute(COOPERATING_INDEX)
     op.execute("ANALYZE directives")  # the planner's view of the new index (and statistics)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP STATISTICS IF EXISTS st_directives_place")
+        op.execute("DROP INDEX IF EXISTS ix_directives_cooperating")
     with op.batch_alter_table("directives") as batch_op:
         batch_op.drop_index("ix_directives_lead_unit")
         batch_op.drop_index("ix_directives_assignee")
