@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from dondoc import Engine
 from dondoc.errors import SchemaError
 from dondoc.store.schema import _config, current_revision, head_revision, upgrade
-from dondoc.store.tables import POSTGRESQL_ONLY, Base
+from dondoc.store.tables import DIALECT_ONLY, Base
 
 
 def test_migrations_from_empty_match_the_models(db_url: str) -> None:
@@ -22,17 +23,17 @@ def test_migrations_from_empty_match_the_models(db_url: str) -> None:
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
-        opts = {"compare_type": True, "include_name": _not_postgresql_only}
+        opts = {"compare_type": True, "include_name": _ours}
         diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     assert diff == []
     Engine(db_url).db.dispose()  # a migrated database is accepted as it is
     engine.dispose()
 
 
-def _not_postgresql_only(name: str | None, kind: str, parents: object) -> bool:
-    """What the models describe (PostgreSQL's GIN index is made by a statement, both ways:
-    see the next test)."""
-    return name not in POSTGRESQL_ONLY
+def _ours(name: str | None, kind: str, parents: object) -> bool:
+    """What the models describe (the dialects' own objects are made by statements, both
+    ways: see the next test)."""
+    return name not in DIALECT_ONLY
 
 
 def _place_statistics(engine: sa.Engine) -> list[str]:
@@ -207,3 +208,48 @@ def test_removing_the_last_events_is_detected(db_url: str) -> None:
     report = eng.verify_audit()
     assert not report.ok and "đầu chuỗi là sự kiện #2 nhưng nhật ký dừng ở #1" in report.breaks[0]
     eng.db.dispose()
+
+
+def test_sqlite_keeps_cooperating_units_as_rows_both_ways(tmp_path: Path) -> None:
+    """SQLite's ``directive_units`` (a directive's cooperating units as rows, for an indexed
+    "my unit cooperates"): made with a new database and kept by triggers on insert, update
+    and delete; made by migration 0013 for an older one and filled from the column."""
+    from datetime import UTC, datetime
+
+    from dondoc import Actor, FakeClock, NewDirective
+
+    url = f"sqlite:///{tmp_path / 'units.db'}"
+    engine = Engine(url, clock=FakeClock(datetime(2024, 3, 18, 2, tzinfo=UTC)))
+    board = Actor.of("thang", "assigner", "reviewer")
+    units = ("Văn phòng", "Phòng Ứng dụng CNTT")
+    d = engine.create_directive(
+        board,
+        "remediation_self_assessment",
+        NewDirective(title="Việc", lead_unit="Thanh tra Sở", cooperating_units=units),
+    )
+    plain = engine.create_directive(board, "remediation_self_assessment", NewDirective("Khác"))
+
+    def rows() -> list[tuple[str, int]]:
+        with engine.db.connect() as conn:
+            q = "SELECT unit, directive_id FROM directive_units ORDER BY unit, directive_id"
+            return [tuple(r) for r in conn.exec_driver_sql(q)]  # type: ignore[misc]
+
+    assert rows() == sorted((u, d.id) for u in units)
+    with engine.db.begin() as conn:  # any writer of the column: the triggers follow it
+        conn.exec_driver_sql(
+            "UPDATE directives SET cooperating_units = '[\"Văn phòng\"]' WHERE id = ?",
+            (plain.id,),
+        )
+    assert rows() == sorted([*((u, d.id) for u in units), ("Văn phòng", plain.id)])
+    with engine.db.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM events WHERE directive_id = ?", (plain.id,))
+        conn.exec_driver_sql("DELETE FROM timers WHERE directive_id = ?", (plain.id,))
+        conn.exec_driver_sql("DELETE FROM directives WHERE id = ?", (plain.id,))
+    assert rows() == sorted((u, d.id) for u in units)
+    with engine.db.begin() as conn:  # back to before 0013, then up again: filled from the column
+        command.downgrade(_config(conn), "0012")
+    with engine.db.connect() as conn:
+        assert not sa.inspect(conn).has_table("directive_units")
+    upgrade(engine.db)
+    assert rows() == sorted((u, d.id) for u in units)
+    engine.db.dispose()

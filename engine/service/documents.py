@@ -245,7 +245,7 @@ class Documents(Queries):
             overdue_records = self.overdue(against=against, actor=actor)
         else:
             with self._tx() as repo:
-                where = [*self._where(repo, viewer, {}), scope.where()]
+                where = [*self._where(repo, viewer, {}, whole=True), scope.where()]
                 records = [self._to_record(repo, r) for r in repo.page(where)]
             overdue_records = records
         items = [self._report_item(d, against, today, scope is not None) for d in records]

@@ -178,7 +178,7 @@ class Queries(EngineBase):
         """How many directives :meth:`visible_directives` would list without paging (no more
         than ``cap`` when given: enough for page links, and flat in the table's size)."""
         with self._tx() as repo:
-            return repo.count(self._where(repo, self.viewer(actor), filters), cap)
+            return repo.count(self._where(repo, self.viewer(actor), filters, whole=True), cap)
 
     def get_visible(self, directive_id: int, actor: Actor) -> Directive:
         """A directive ``actor`` may see; NotFound otherwise (its existence is not revealed)."""
@@ -245,8 +245,16 @@ class Queries(EngineBase):
         return self._list(EVERYONE, filters, after=after, limit=limit, offset=offset, order=order)
 
     def _where(
-        self, repo: Repository, viewer: Viewer, filters: dict[str, Any], against: str = "current"
+        self,
+        repo: Repository,
+        viewer: Viewer,
+        filters: dict[str, Any],
+        against: str = "current",
+        *,
+        whole: bool = False,
     ) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clause for ``filters`` as ``viewer`` sees them; ``whole`` for a count or
+        an aggregate (every match is read), not a page (see ``listing.conditions``)."""
         try:
             f = Filters(**filters)
         except TypeError as exc:
@@ -256,7 +264,7 @@ class Queries(EngineBase):
         if f.parent_id is not None and not possible_id(f.parent_id):
             raise PayloadError("parent_id", "không phải mã nhiệm vụ")
         basis = None if f.status is None else self.status_basis(repo, against)
-        return conditions(f, viewer, basis, repo.dialect)
+        return conditions(f, viewer, basis, repo.dialect, whole)
 
     def _list(
         self,
@@ -310,7 +318,8 @@ class Queries(EngineBase):
         scope = self._scope(period, against)
         with self._tx() as repo:
             filters = {"workflow": workflow, "parent_id": parent_id}
-            where = self._where(repo, self.viewer(actor, reports=True), filters, against)
+            viewer = self.viewer(actor, reports=True)
+            where = self._where(repo, viewer, filters, against, whole=True)
             if by == "lead_unit":
                 where.append(DirectiveRow.__table__.c.kind == "directive")
             if scope is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -125,7 +126,15 @@ class Worklist(Moves, Queries):
         deciders = self.decision_roles(who)
         found: list[DirectiveState] = []
         with self._tx() as repo:
-            d, viewer = deciders, self.viewer(who)
+            viewer = self.viewer(who)
+            # a role bound by a person column counts only if some directive names them there
+            # (one index probe each): most people assign and review nothing
+            bound = {
+                role: places
+                for role, places in deciders.bound.items()
+                if role not in _PERSON_COLUMNS or _names(repo, role, who.id)
+            }
+            d = Deciders(deciders.anywhere, bound)
             candidates = decidable(d.anywhere, d.bound, viewer, who.id, who.unit, repo.dialect)
             if candidates is None:  # no role of theirs decides anything
                 return []
@@ -146,32 +155,29 @@ class Worklist(Moves, Queries):
                 after = page[-1].id
             return [self._to_record(repo, r) for r in found[:limit]]
 
+    def _assigns(self, who: Actor) -> bool:
+        with self._tx() as repo:
+            return _names(repo, "assigner", who.id)
+
     def my_work(self, who: Actor) -> MyWork:
         """Every section of "Việc của tôi" for ``who``."""
         today = local_date(self.clock.now())
+
+        def mine(**filters: Any) -> list[Directive]:  # open, not reported done, earliest due
+            return self.directives(
+                open_only=True, undone_only=True, order="due", limit=SECTION_LIMIT, **filters
+            )
+
+        late: list[Directive] = []
+        if self._assigns(who):  # what names them as assigner they may see: no rule to test
+            late = mine(assigner=who.id, due_to=today - timedelta(days=1))
         return MyWork(
-            todo=self.directives(
-                assignee=who.id, open_only=True, undone_only=True, order="due", limit=SECTION_LIMIT
-            ),
+            todo=mine(assignee=who.id),
             queue=self.queue(who)[:SECTION_LIMIT],
             review=self.awaiting_decision(who),
-            # what names them as assigner they may see: no visibility rule to test
-            late_assigned=self.directives(
-                assigner=who.id,
-                open_only=True,
-                undone_only=True,
-                due_to=today - timedelta(days=1),
-                order="due",
-                limit=SECTION_LIMIT,
-            ),
-            due_soon=self.directives(
-                assignee=who.id,
-                open_only=True,
-                undone_only=True,
-                due_from=today,
-                due_to=today + timedelta(days=DUE_SOON_DAYS),
-                order="due",
-                limit=SECTION_LIMIT,
+            late_assigned=late,
+            due_soon=mine(
+                assignee=who.id, due_from=today, due_to=today + timedelta(days=DUE_SOON_DAYS)
             ),
         )
 
@@ -193,3 +199,12 @@ def _rows_in_order(repo: Repository, ids: list[int]) -> list[DirectiveState]:
     rank = {i: n for n, i in enumerate(ids)}
     rows = repo.page([DirectiveRow.id.in_(ids)]) if ids else []
     return sorted(rows, key=lambda r: rank[r.id])
+
+
+_PERSON_COLUMNS = ("assignee", "assigner", "reviewer")
+
+
+def _names(repo: Repository, column: str, person: str) -> bool:
+    """Some directive names ``person`` in ``column`` (an index probe)."""
+    probe = sa.select(DirectiveRow.id).where(DirectiveRow.__table__.c[column] == person).limit(1)
+    return repo.s.execute(probe).first() is not None

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .statements import FIELDS
-from .tables import DirectiveRow
+from .tables import UNITS_TABLE, DirectiveRow
 
 _D: sa.Table = DirectiveRow.__table__  # type: ignore[assignment]
 
@@ -126,16 +126,37 @@ def visible(viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
     return sa.or_(*terms) if terms else sa.false()
 
 
+def visible_ids(viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
+    """:func:`visible` for a count or an aggregate: on SQLite, the directive is among the
+    union of what each term of the rule finds through its own index — SQLite will not combine
+    indexes for an OR whose terms it takes for broad (a column with few distinct values, as
+    assigners and reviewers are), so it tested the rule on every row (43 ms for a unit
+    member's count at 100,000 directives; 2 ms this way). PostgreSQL combines them itself
+    (a bitmap OR, the cooperating units through their GIN index)."""
+    if viewer.everything or dialect != "sqlite":
+        return visible(viewer, dialect)
+    parts: list[sa.Select[Any]] = []
+    if viewer.person is not None:
+        parts += [
+            sa.select(_D.c.id).where(_D.c[column] == viewer.person)
+            for column in ("assignee", "assigner", "reviewer")
+        ]
+    if viewer.unit is not None:
+        parts += [
+            sa.select(_D.c.id).where(_D.c.lead_unit == viewer.unit),
+            sa.select(UNITS_TABLE.c.directive_id).where(UNITS_TABLE.c.unit == viewer.unit),
+        ]
+    if viewer.awaiting_review:
+        parts.append(sa.select(_D.c.id).where(_D.c.done_at.is_not(None), _D.c.is_open.is_(True)))
+    return _D.c.id.in_(sa.union(*parts)) if parts else sa.false()
+
+
 def cooperates(unit: str, dialect: str) -> sa.ColumnElement[bool]:
-    """``unit`` is among the directive's cooperating units (a JSON array of names)."""
+    """``unit`` is among the directive's cooperating units (a JSON array of names; on SQLite
+    read from ``directive_units``, which triggers keep in step with it)."""
     if dialect == "postgresql":
         return sa.type_coerce(_D.c.cooperating_units, JSONB).contains([unit])
-    each = sa.func.json_each(_D.c.cooperating_units).table_valued("value")
-    # most directives have no cooperating unit: skip json_each for them
-    return sa.and_(
-        _D.c.cooperating_units != "[]",
-        sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == unit)),
-    )
+    return _D.c.id.in_(sa.select(UNITS_TABLE.c.directive_id).where(UNITS_TABLE.c.unit == unit))
 
 
 def _due(basis: StatusBasis) -> sa.ColumnElement[Any]:
@@ -234,14 +255,15 @@ def status_is(status: str, basis: StatusBasis, dialect: str) -> sa.ColumnElement
 
 
 def conditions(
-    f: Filters, viewer: Viewer, basis: StatusBasis | None, dialect: str
+    f: Filters, viewer: Viewer, basis: StatusBasis | None, dialect: str, whole: bool = False
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE clause of a list: visibility and every filter given (a status filter needs
-    the ``basis``)."""
+    the ``basis``). ``whole``: for a count or an aggregate, which reads every match (see
+    :func:`visible_ids`), rather than a page, which stops at its end."""
     c = _D.c
     out: list[sa.ColumnElement[bool]] = []
     if not viewer.everything:
-        out.append(visible(viewer, dialect))
+        out.append(visible_ids(viewer, dialect) if whole else visible(viewer, dialect))
     pairs: Sequence[tuple[Any, Any]] = (
         (c.workflow, f.workflow),
         (c.state, f.state),

@@ -171,14 +171,49 @@ COOPERATING_INDEX = (
     "CREATE INDEX IF NOT EXISTS ix_directives_cooperating ON directives "
     "USING gin (cooperating_units jsonb_path_ops)"
 )
+#: On SQLite, which cannot index inside a JSON array: each directive's cooperating units as
+#: rows (directive, unit), kept in step with ``directives.cooperating_units`` by triggers —
+#: whatever writes the column (a command, a bulk import, a migration, a hand-made row) — so
+#: "directives my unit cooperates on" is an index read (see ``listing.cooperates``).
+UNITS_TABLE = sa.Table(
+    "directive_units",
+    sa.MetaData(),  # not the models': SQLite only, made by the statements below
+    sa.Column("unit", sa.String(200), primary_key=True),
+    sa.Column("directive_id", sa.Integer, primary_key=True),
+)
+SQLITE_UNITS = (
+    "CREATE TABLE IF NOT EXISTS directive_units (unit VARCHAR(200) NOT NULL, "
+    "directive_id INTEGER NOT NULL, PRIMARY KEY (unit, directive_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS ix_directive_units_directive ON directive_units (directive_id)",
+    "CREATE TRIGGER IF NOT EXISTS directive_units_insert AFTER INSERT ON directives "
+    "WHEN NEW.cooperating_units != '[]' BEGIN "
+    "INSERT OR IGNORE INTO directive_units (unit, directive_id) "
+    "SELECT value, NEW.id FROM json_each(NEW.cooperating_units); END",
+    "CREATE TRIGGER IF NOT EXISTS directive_units_update "
+    "AFTER UPDATE OF cooperating_units, id ON directives BEGIN "
+    "DELETE FROM directive_units WHERE directive_id = OLD.id; "
+    "INSERT OR IGNORE INTO directive_units (unit, directive_id) "
+    "SELECT value, NEW.id FROM json_each(NEW.cooperating_units); END",
+    "CREATE TRIGGER IF NOT EXISTS directive_units_delete AFTER DELETE ON directives BEGIN "
+    "DELETE FROM directive_units WHERE directive_id = OLD.id; END",
+)
 #: Objects made by these statements rather than the models (the migration-drift test skips
-#: them): PostgreSQL's own kinds of index and statistics.
-POSTGRESQL_ONLY = {"ix_directives_cooperating", "st_directives_place"}
-for _ddl in (PLACE_STATISTICS, COOPERATING_INDEX):
+#: them): PostgreSQL's own kinds of index and statistics, SQLite's table of units.
+DIALECT_ONLY = {
+    "ix_directives_cooperating",
+    "st_directives_place",
+    "directive_units",
+    "ix_directive_units_directive",
+}
+for _ddl, _dialect in (
+    (PLACE_STATISTICS, "postgresql"),
+    (COOPERATING_INDEX, "postgresql"),
+    *((statement, "sqlite") for statement in SQLITE_UNITS),
+):
     event.listen(
         DirectiveRow.__table__,
         "after_create",
-        sa.DDL(_ddl).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+        sa.DDL(_ddl).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
     )
 
 
