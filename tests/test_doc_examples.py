@@ -43,3 +43,4 @@ def test_embedding_doc_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     blocks = python_blocks(ROOT / "docs" / "embedding.md")
     # the host's transaction, and the time machine (the hooks block names the host's own code)
     run([blocks[0], blocks[2]])
+    run([blocks[3]])  # what a person must do
