@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import TypeVar
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import exc as sa_exc
@@ -284,6 +285,13 @@ class Worker:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
 
+        def started(_event: object) -> None:
+            # a stop that came after the check below but before the scheduler ran (stop()
+            # then had nothing to shut down): honoured here, or start() would block forever
+            if stopping.is_set():
+                scheduler.shutdown(wait=False)
+
+        scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         missed = self.run_pending(should_stop=stopping.is_set)

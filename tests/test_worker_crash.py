@@ -154,3 +154,33 @@ def test_worker_logs_each_firing_and_stops_cleanly_on_sigterm_even_mid_catch_up(
     assert rest.returncode == 0, err_text
     assert f"{400 - stopped_at} timer(s) fired" in err_text
     engine.db.dispose()
+
+
+STOP_WHILE_STARTING = """
+import os, signal, sys
+from dondoc import Engine
+from dondoc.worker import Worker
+worker = Worker(Engine(sys.argv[1]), name="w-race")
+arm = worker._arm
+def arm_then_stop():  # the last step before the scheduler starts: a SIGTERM lands here
+    arm()
+    os.kill(os.getpid(), signal.SIGTERM)
+worker._arm = arm_then_stop
+worker.serve()
+print("stopped")
+"""
+
+
+def test_a_stop_that_lands_while_the_scheduler_starts_is_honoured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM after the worker's catch-up but before its scheduler runs: the handler finds
+    nothing running to shut down; the worker must still stop (it once waited forever)."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    Engine(url).db.dispose()
+    r = subprocess.run(
+        [sys.executable, "-c", STOP_WHILE_STARTING, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "stopped"
