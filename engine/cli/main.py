@@ -61,13 +61,6 @@ DB_URL_FORMS = (
     "dùng --db đường/dẫn/tệp.db (SQLite), sqlite:///đường/dẫn/tệp.db hoặc "
     "postgresql+psycopg://người_dùng@máy:5432/tên_csdl"
 )
-NOUNS = {
-    "directive": "nhiệm vụ",
-    "workflow": "quy trình",
-    "template": "mẫu văn bản",
-    "explanation": "yêu cầu giải trình",
-    "person": "người",
-}
 HINTS = {
     "person": " trong danh bạ người dùng (nạp danh bạ: dondoc people load TỆP; quản trị viên "
     "làm thay: --as-admin)",
@@ -135,7 +128,7 @@ def _dondoc_message(exc: errors.DondocError) -> str:
         also = f" và gói hệ thống {exc.system}" if exc.system else ""
         return f"thiếu {exc.module}: cài thêm: pip install 'dondoc[{exc.extra}]'{also}"
     if isinstance(exc, errors.NotFound):
-        noun = NOUNS.get(exc.kind, exc.kind)
+        noun = errors.NOUNS.get(exc.kind, exc.kind)
         key = f"#{exc.key}" if isinstance(exc.key, int) else repr(exc.key)
         return f"không tìm thấy {noun} {key}{HINTS.get(exc.kind, '')}"
     if isinstance(exc, SeparationOfDuties):

@@ -13,19 +13,15 @@ a page at a time and checked in the same transaction, on the rows already read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
-
-import sqlalchemy as sa
 
 from ..clock import local_date
 from ..core.actors import Actor
 from ..core.permissions import roles_on
 from ..core.records import Directive
-from ..store.listing import BOUND_ROLES, EVERYONE, Place, decidable
-from ..store.repository import Repository
+from ..store.listing import BOUND_ROLES, EVERYONE, PERSON_COLUMNS, Place, decidable
 from ..store.statements import DirectiveState
-from ..store.tables import DirectiveRow
 from .moves import Moves
 from .queries import Queries
 
@@ -132,7 +128,7 @@ class Worklist(Moves, Queries):
             bound = {
                 role: places
                 for role, places in deciders.bound.items()
-                if role not in _PERSON_COLUMNS or _names(repo, role, who.id)
+                if role not in PERSON_COLUMNS or repo.names(role, who.id)
             }
             d = Deciders(deciders.anywhere, bound)
             candidates = decidable(d.anywhere, d.bound, viewer, who.id, who.unit, repo.dialect)
@@ -141,13 +137,13 @@ class Worklist(Moves, Queries):
             # the visibility rule is part of the candidates' condition (see decidable)
             where = self._where(repo, EVERYONE, {"open_only": True})
             where.append(candidates)
-            pages = _by_due_keys(repo, where, limit) if not d.anywhere else None
+            pages = repo.ids_by_due(where, limit * MAX_PAGES) if not d.anywhere else None
             after = None
             for n in range(MAX_PAGES):
                 if pages is None:
                     page = repo.page(where, after=after, limit=limit, order="due")
                 else:
-                    page = _rows_in_order(repo, pages[n * limit : (n + 1) * limit])
+                    page = repo.in_order(pages[n * limit : (n + 1) * limit])
                 requesters = repo.sql.requesters({r.id: r.event_seq for r in page})
                 found += [r for r in page if self._allowed(repo, r, who, requesters)]
                 if len(found) >= limit or len(page) < limit:
@@ -157,7 +153,7 @@ class Worklist(Moves, Queries):
 
     def _assigns(self, who: Actor) -> bool:
         with self._tx() as repo:
-            return _names(repo, "assigner", who.id)
+            return repo.names("assigner", who.id)
 
     def my_work(self, who: Actor) -> MyWork:
         """Every section of "Việc của tôi" for ``who``."""
@@ -180,31 +176,3 @@ class Worklist(Moves, Queries):
                 assignee=who.id, due_from=today, due_to=today + timedelta(days=DUE_SOON_DAYS)
             ),
         )
-
-
-def _by_due_keys(repo: Repository, where: list[sa.ColumnElement[bool]], limit: int) -> list[int]:
-    """The ids of every directive matching ``where`` in due order (none last), sorted here.
-
-    For candidates a person's own fields bind (named assigner or reviewer, their unit): few,
-    and a database asked for them in due order walks every open directive by due date looking
-    for the person's (SQLite, whose statistics are averages per column, at a unit member's
-    page: 90 ms at 100,000 directives); asked for them in no order, it reads the person's and
-    the decision states' indexes (11 ms)."""
-    keys = list(repo.s.execute(sa.select(DirectiveRow.id, DirectiveRow.due).where(*where)))
-    keys.sort(key=lambda k: (k.due is None, k.due or date.min, k.id))
-    return [int(k.id) for k in keys[: limit * MAX_PAGES]]
-
-
-def _rows_in_order(repo: Repository, ids: list[int]) -> list[DirectiveState]:
-    rank = {i: n for n, i in enumerate(ids)}
-    rows = repo.page([DirectiveRow.id.in_(ids)]) if ids else []
-    return sorted(rows, key=lambda r: rank[r.id])
-
-
-_PERSON_COLUMNS = ("assignee", "assigner", "reviewer")
-
-
-def _names(repo: Repository, column: str, person: str) -> bool:
-    """Some directive names ``person`` in ``column`` (an index probe)."""
-    probe = sa.select(DirectiveRow.id).where(DirectiveRow.__table__.c[column] == person).limit(1)
-    return repo.s.execute(probe).first() is not None

@@ -138,8 +138,7 @@ def visible_ids(viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
     parts: list[sa.Select[Any]] = []
     if viewer.person is not None:
         parts += [
-            sa.select(_D.c.id).where(_D.c[column] == viewer.person)
-            for column in ("assignee", "assigner", "reviewer")
+            sa.select(_D.c.id).where(_D.c[column] == viewer.person) for column in PERSON_COLUMNS
         ]
     if viewer.unit is not None:
         parts += [
@@ -294,8 +293,10 @@ def conditions(
 
 Place = tuple[str, int, str]  # (workflow, version, state)
 
+#: The columns naming a person, each also the workflow role it binds to that person.
+PERSON_COLUMNS = ("assignee", "assigner", "reviewer")
 #: The workflow roles a directive's own fields give (``core.permissions.roles_on``).
-BOUND_ROLES = ("assignee", "assigner", "reviewer", "lead_unit", "cooperating_unit")
+BOUND_ROLES = (*PERSON_COLUMNS, "lead_unit", "cooperating_unit")
 
 
 def decidable(

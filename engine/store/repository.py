@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .listing import (
+    PERSON_COLUMNS,
     StatusBasis,
     count_query,
     grid_query,
@@ -290,6 +291,32 @@ class Repository:
         if order_by:
             stmt = stmt.order_by(None).order_by(*order_by, DirectiveRow.id)
         return self._states(stmt)
+
+    def ids_by_due(self, where: Sequence[sa.ColumnElement[bool]], limit: int) -> list[int]:
+        """The ids of the first ``limit`` directives matching ``where`` in due order (none
+        last, then id), sorted here rather than by the database.
+
+        For a few rows bound to one person (named assigner or reviewer): asked for them in due
+        order, a database walked every open directive by due date looking for that person's
+        (SQLite, whose statistics are averages per column: 90 ms for a unit member's page at
+        100,000 directives); asked in no order, it reads the person's indexes (11 ms)."""
+        stmt = sa.select(DirectiveRow.id, DirectiveRow.due).where(*where)
+        keys = sorted(self.s.execute(stmt), key=lambda k: (k.due is None, k.due or date.min, k.id))
+        return [int(k.id) for k in keys[:limit]]
+
+    def in_order(self, ids: Sequence[int]) -> list[DirectiveState]:
+        """The directives ``ids``, in that order."""
+        rank = {i: n for n, i in enumerate(ids)}
+        rows = self.page([DirectiveRow.id.in_(ids)]) if ids else []
+        return sorted(rows, key=lambda r: rank[r.id])
+
+    def names(self, column: str, person: str) -> bool:
+        """Some directive names ``person`` in ``column`` (one of :data:`PERSON_COLUMNS`; an
+        index probe)."""
+        if column not in PERSON_COLUMNS:
+            raise ValueError(column)
+        probe = sa.select(DirectiveRow.id).where(DirectiveRow.__table__.c[column] == person)
+        return self.s.execute(probe.limit(1)).first() is not None
 
     def _states(self, stmt: sa.Select[Any]) -> list[DirectiveState]:
         return [DirectiveState(*row) for row in self.s.execute(stmt)]
